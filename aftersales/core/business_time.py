@@ -16,6 +16,7 @@ day off does, so a paused clock resumes with exactly the working time it had.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,7 +30,7 @@ CHINA_WORKING_DAYS = "china_working_days"
 CALENDARS = (WALL_CLOCK, CHINA_WORKING_DAYS)
 
 DAY_SECONDS = 24 * 3600
-_MAX_WORKING_DAYS = 3660  # ten years of working days: past this a target is a typo
+MAX_WORKING_DAYS = 3660  # ten years of working days: past this a target is a typo
 
 
 def local_zone() -> ZoneInfo:
@@ -74,10 +75,17 @@ class WorkingDayCalendar:
 
     @classmethod
     def load(cls) -> WorkingDayCalendar:
+        """Read the official schedule: one query for the years, one for their exceptions.
+
+        Days entered for a year not yet marked official are left out: only an
+        official schedule counts, until then the year is Monday–Friday.
+        """
         from aftersales.core.models import CalendarDay, CalendarYear
 
-        exceptions = dict(CalendarDay.objects.values_list("date", "is_working_day"))
-        official = CalendarYear.objects.filter(is_official=True).values_list("year", flat=True)
+        official = list(CalendarYear.objects.filter(is_official=True).values_list("year", flat=True))
+        exceptions = dict(
+            CalendarDay.objects.filter(calendar_year__is_official=True).values_list("date", "is_working_day")
+        )
         return cls(exceptions, official)
 
     def is_official_year(self, year: int) -> bool:
@@ -89,14 +97,18 @@ class WorkingDayCalendar:
             return self._exceptions[day]
         return day.weekday() < 5
 
+    def unofficial_years(self, first: date, last: date) -> list[int]:
+        """The years from ``first`` to ``last`` that still lack an official schedule."""
+        return [year for year in range(first.year, last.year + 1) if not self.is_official_year(year)]
+
     def is_provisional_span(self, first: date, last: date) -> bool:
         """True when any year from ``first`` to ``last`` has no official schedule."""
-        return any(not self.is_official_year(year) for year in range(first.year, last.year + 1))
+        return bool(self.unofficial_years(first, last))
 
     def add_working_days(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (``start`` itself not counted)."""
-        if days < 0 or days > _MAX_WORKING_DAYS:
-            raise ValueError(f"working days must be between 0 and {_MAX_WORKING_DAYS}")
+        if days < 0 or days > MAX_WORKING_DAYS:
+            raise ValueError(f"working days must be between 0 and {MAX_WORKING_DAYS}")
         current = start
         remaining = days
         while remaining:
@@ -134,12 +146,18 @@ class WorkingDayCalendar:
         return total
 
     def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
-        """The moment at which ``seconds`` of working time have passed since ``start``."""
+        """The earliest moment at which ``seconds`` of working time have passed since ``start``.
+
+        Zero seconds is ``start`` itself, even on a day off: a clock with no time
+        left is due now, not when the next working day begins.
+        """
         if seconds < 0:
             raise ValueError("seconds must not be negative")
+        if seconds == 0:
+            return start
         moment = timezone.localtime(start, local_zone())
         remaining = seconds
-        for _guard in range(_MAX_WORKING_DAYS * 2):
+        for _guard in range(MAX_WORKING_DAYS * 2):
             day = moment.date()
             day_end = start_of_local_day(day + timedelta(days=1))
             if self.is_working_day(day):
@@ -209,3 +227,23 @@ def extend(
 def add_minutes(start: datetime, minutes: int) -> datetime:
     """Wall-clock arithmetic for warnings and escalation delays (24×7)."""
     return start + timedelta(minutes=minutes)
+
+
+def last_day_of_months_term(start: date, months: int) -> date:
+    """The last day covered by a term of ``months`` calendar months that starts on ``start``.
+
+    The start day is the first covered day, so the term ends the day before the
+    same day-of-month ``months`` later: 2026-01-20 + 36 months → 2029-01-19.
+    When that month has no such day the term runs to the end of the month, as
+    the Civil Code (民法典 第二百零三条) counts periods: 2026-01-31 + 1 month →
+    2026-02-28, and 2024-02-29 + 12 months → 2025-02-28.
+    """
+    if months < 0:
+        raise ValueError("months must not be negative")
+    year, month_index = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month = month_index + 1
+    days_in_month = monthrange(year, month)[1]
+    if start.day > days_in_month:
+        return date(year, month, days_in_month)
+    return date(year, month, start.day) - timedelta(days=1)
