@@ -10,6 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.accounts.roles import STAFF_ROLES, Role
 
 
+def city_key(city: str) -> str:
+    """A city name compared for coverage: trimmed, without the 市 suffix people add or omit."""
+    key = (city or "").strip()
+    return key[:-1] if len(key) > 1 and key.endswith("市") else key
+
+
 class ProductLine(models.Model):
     """A family of products (e.g. cipher machines, VPN gateways) a centre can support."""
 
@@ -47,6 +53,11 @@ class ServiceCentre(models.Model):
     is_rnd = models.BooleanField(
         _("R&D team"), default=False, help_text=_("The R&D team, which supports every centre.")
     )
+    serves_uncovered_sites = models.BooleanField(
+        _("serves uncovered sites"),
+        default=False,
+        help_text=_("Receives the tickets of sites outside every centre's coverage, for its product lines."),
+    )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     emergency_contact = models.CharField(
         _("emergency contact"),
@@ -66,7 +77,9 @@ class ServiceCentre(models.Model):
         return self.name
 
     def covers_city(self, city: str) -> bool:
-        return city.strip() in {c.strip() for c in [self.city, *self.covered_cities]}
+        """Its own city or a listed one; "重庆市" and "重庆" are the same city."""
+        key = city_key(city)
+        return bool(key) and key in {city_key(c) for c in [self.city, *self.covered_cities]}
 
 
 class User(AbstractUser):

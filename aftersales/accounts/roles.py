@@ -33,7 +33,8 @@ class Capability(models.TextChoices):
     ACCEPT_TICKET = "accept_ticket", _("Accept a ticket and start work")
     REPLY_TICKET = "reply_ticket", _("Reply to the customer and add internal notes")
     LOG_CALL = "log_call", _("Log a call with the customer")
-    ASSIGN_TICKET = "assign_ticket", _("Assign or re-route a ticket")
+    ROUTE_TICKET = "route_ticket", _("Forward a ticket to another service centre")
+    ASSIGN_TICKET = "assign_ticket", _("Assign a ticket to an engineer")
     REQUEST_ONSITE = "request_onsite", _("Request on-site service")
     RECORD_ARRIVAL = "record_arrival", _("Record an engineer's arrival on site")
     RECORD_RESTORED = "record_restored", _("Record that service was restored")
@@ -44,67 +45,89 @@ class Capability(models.TextChoices):
     CHANGE_SEVERITY = "change_severity", _("Change a fault's severity")
     OVERRIDE_ENTITLEMENT = "override_entitlement", _("Override the entitlement verdict")
     HANDLE_COMPLAINT = "handle_complaint", _("Own complaints and record their outcome")
+    GRANT_APPROVAL = "grant_approval", _("Approve exceptions, e.g. a discount beyond the limit")
+    CHANGE_INSTALLED_BASE = "change_installed_base", _("Record unit and part swaps and software versions")
     MANAGE_ROSTER = "manage_roster", _("Edit the on-call roster")
     VIEW_REPORTS = "view_reports", _("See compliance reports and the overview")
     CONFIGURE = "configure", _("Configure policy, calendars and users")
 
 
 C = Capability
+
+# What only reads; every other capability changes something. Leadership holds nothing else.
+READ_CAPABILITIES = frozenset(
+    {C.VIEW_ALL_TICKETS, C.VIEW_CENTRE_TICKETS, C.VIEW_OWN_CUSTOMERS, C.VIEW_REPORTS}
+)
+
+# The hands-on work on a ticket, shared by everyone who diagnoses and fixes.
 _WORKER = {
+    C.ACCEPT_TICKET,
     C.REPLY_TICKET,
     C.LOG_CALL,
-    C.ACCEPT_TICKET,
     C.REQUEST_ONSITE,
     C.RECORD_ARRIVAL,
     C.RECORD_RESTORED,
     C.RESOLVE_TICKET,
+    C.CHANGE_INSTALLED_BASE,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    # The 24h hotline: takes every report (complaints included), forwards it to a centre,
+    # and calls the customer back to verify the fix before the ticket closes.
     Role.SPECIALIST: frozenset(
         {
             C.VIEW_ALL_TICKETS,
             C.TAKE_REPORT,
             C.REPLY_TICKET,
             C.LOG_CALL,
+            C.ROUTE_TICKET,
+            C.REQUEST_ONSITE,
             C.RECORD_FOLLOWUP,
             C.CLOSE_TICKET,
             C.CANCEL_TICKET,
-            C.REQUEST_ONSITE,
         }
     ),
     Role.ENGINEER: frozenset({C.VIEW_CENTRE_TICKETS, *_WORKER}),
+    # R&D supports every centre, so it sees every ticket.
     Role.RND: frozenset({C.VIEW_ALL_TICKETS, *_WORKER}),
     Role.LEAD: frozenset(
         {
             C.VIEW_CENTRE_TICKETS,
             *_WORKER,
             C.ASSIGN_TICKET,
+            C.ROUTE_TICKET,
             C.CHANGE_SEVERITY,
             C.CANCEL_TICKET,
             C.MANAGE_ROSTER,
             C.VIEW_REPORTS,
         }
     ),
+    # Customer-support manager and customer-service manager (one role; may be one person).
     Role.MANAGER: frozenset(
         {
             C.VIEW_ALL_TICKETS,
             C.TAKE_REPORT,
             *_WORKER,
             C.ASSIGN_TICKET,
+            C.ROUTE_TICKET,
             C.RECORD_FOLLOWUP,
             C.CLOSE_TICKET,
             C.CANCEL_TICKET,
             C.CHANGE_SEVERITY,
             C.OVERRIDE_ENTITLEMENT,
             C.HANDLE_COMPLAINT,
+            C.GRANT_APPROVAL,
             C.MANAGE_ROSTER,
             C.VIEW_REPORTS,
         }
     ),
-    Role.ACCOUNT: frozenset({C.VIEW_OWN_CUSTOMERS, C.REPLY_TICKET, C.LOG_CALL, C.TAKE_REPORT}),
+    Role.ACCOUNT: frozenset({C.VIEW_OWN_CUSTOMERS, C.TAKE_REPORT, C.REPLY_TICKET, C.LOG_CALL}),
+    # Oversight: reads everything, changes nothing.
     Role.LEADER: frozenset({C.VIEW_ALL_TICKETS, C.VIEW_REPORTS}),
-    Role.ADMIN: frozenset({C.VIEW_ALL_TICKETS, C.VIEW_REPORTS, C.CONFIGURE, C.MANAGE_ROSTER}),
+    Role.ADMIN: frozenset(
+        {C.VIEW_ALL_TICKETS, C.VIEW_REPORTS, C.CONFIGURE, C.MANAGE_ROSTER, C.CHANGE_INSTALLED_BASE}
+    ),
+    # Customer users act in the portal only, on their own organisation (see customers.queries).
     Role.CUSTOMER: frozenset(),
 }
 

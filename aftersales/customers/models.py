@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,22 +13,44 @@ from django.utils.translation import gettext_lazy as _
 from aftersales.core.models import TimeStampedModel
 
 _NON_DIGITS = re.compile(r"\D")
-_EXTENSION = re.compile(r"(?:ext\.?|x|转|分机|#|,|;)\s*\d+\s*$", re.IGNORECASE)
+# An extension after the number: "转 805", "分机 805", "ext. 12", "extension 12", "x12", "#12".
+_EXTENSION = re.compile(r"(?:extension|ext\.?|x|转|分机|#|,|;)\s*\d+\s*$", re.IGNORECASE)
+# "023-6789 1234-805" / "010-12345678-8001": area code, number, extension, as on business cards.
+_DASHED_EXTENSION = re.compile(r"^(\(?0\d{2,3}\)?[-\s]?\d{3,4}[-\s]?\d{4})-\d{1,6}$")
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def normalise_phone(raw: str) -> str:
-    """Digits only, without +86/0086 and without an extension.
+    """The number as one search key: national digits only, without +86/0086 and extension.
 
-    ``+86 138-0000-1234``, ``0086 13800001234`` and ``13800001234`` are one
-    number; ``023-6789 1234 转 805`` matches ``02367891234``.
+    ``+86 138-0000-1234``, ``0086 13800001234``, ``(+86) 13800001234`` and
+    ``13800001234`` are one mobile; ``023-6789 1234 转 805``, ``+86 23 6789 1234``
+    and ``+86 (0)23 6789 1234`` are the landline ``02367891234``. Full-width
+    digits (typed with a Chinese input method) count as digits. A mobile dialled
+    with a leading 0 from a landline in another city (``013800001234``) is the
+    mobile itself. Numbers of other countries keep their country code.
     """
-    text = _EXTENSION.sub("", (raw or "").strip())
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = _EXTENSION.sub("", text).strip()
+    text = _DASHED_EXTENSION.sub(r"\1", text)
     digits = _NON_DIGITS.sub("", text)
-    if text.lstrip().startswith("+86") or digits.startswith("0086"):
-        digits = digits[2:] if text.lstrip().startswith("+86") else digits[4:]
-        if not digits.startswith("1") and digits and not digits.startswith("0"):
-            digits = "0" + digits  # +86 23 6789 1234 is the landline 023 6789 1234
-    return digits
+    has_plus = text.lstrip("( ").startswith("+")
+    if digits.startswith("0086"):
+        national = digits[4:]
+    elif digits.startswith("86") and (has_plus or len(digits) in (12, 13)):
+        national = digits[2:]
+    elif has_plus:
+        return digits  # another country: keep its code
+    else:
+        national = digits
+    if _MOBILE.match(national):
+        return national
+    if national.startswith("0") and _MOBILE.match(national[1:]):
+        return national[1:]
+    dialled_from_abroad = national != digits
+    if dialled_from_abroad and national and not national.startswith(("0", "400", "800")):
+        return "0" + national  # +86 23 6789 1234 is the landline 023 6789 1234
+    return national
 
 
 class Customer(TimeStampedModel):
