@@ -56,6 +56,16 @@ class Coverage(models.TextChoices):
     UNCOVERED = "uncovered", _("Site outside every centre's coverage")
 
 
+class Outcome(models.TextChoices):
+    """A promise's standing in compliance reports."""
+
+    OPEN = "open", _("Running")
+    KEPT = "kept", _("Kept")
+    LATE_WITH_NOTICE = "late_with_notice", _("Late, customer told in advance")
+    BROKEN = "broken", _("Broken")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class ServicePolicy(models.Model):
     """One version of the vendor's promises (or a contract's own), from a date on.
 
@@ -239,6 +249,26 @@ class Clock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.RUNNING, self.Status.PAUSED)
+
+    @property
+    def outcome(self) -> str:
+        """How the promise stands for compliance reports (``Outcome`` values)."""
+        if self.breached_at is None:
+            if self.status == self.Status.CANCELLED:
+                return Outcome.CANCELLED
+            return Outcome.KEPT if self.status == self.Status.MET else Outcome.OPEN
+        # A breach stays a breach: closing or cancelling the ticket afterwards never hides it.
+        told_in_time = self.late_notice_at is not None and self.late_notice_at <= self.due_at
+        if told_in_time and (self.met_at is None or self.met_at <= self.promised_new_at):
+            return Outcome.LATE_WITH_NOTICE
+        return Outcome.BROKEN
+
+    @property
+    def minutes_late(self) -> int | None:
+        """Minutes past due at the meeting moment (negative: early); None while unmet."""
+        if self.met_at is None or self.due_at is None:
+            return None
+        return int((self.met_at - self.due_at).total_seconds() // 60)
 
 
 class ClockNotice(models.Model):
