@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -210,6 +211,16 @@ class Ticket(TimeStampedModel):
         return self.status in OPEN_STATUSES
 
 
+class TicketEventQuerySet(models.QuerySet):
+    """Bulk edits and deletes of timeline rows are refused like single ones."""
+
+    def update(self, **kwargs):
+        raise RuntimeError("ticket events are written once and never edited")
+
+    def delete(self):
+        raise RuntimeError("ticket events are never deleted")
+
+
 class TicketEvent(models.Model):
     """One line of a ticket's timeline; written once, never edited or deleted."""
 
@@ -231,6 +242,7 @@ class TicketEvent(models.Model):
         CLOCK_BREACHED = "clock_breached", _("Promise breached")
         ESCALATED = "escalated", _("Escalated")
         ENTITLEMENT = "entitlement", _("Entitlement overridden")
+        DUPLICATE = "duplicate", _("Duplicate linked")
 
     ticket = models.ForeignKey(
         Ticket, on_delete=models.CASCADE, related_name="events", verbose_name=_("ticket")
@@ -253,6 +265,8 @@ class TicketEvent(models.Model):
     new_value = models.CharField(_("new value"), max_length=300, blank=True)
     body = models.TextField(_("text"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = TicketEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ticket event")
@@ -333,3 +347,50 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket} · {'fixed' if self.is_fixed else 'not fixed'}"
+
+
+class TicketSettings(models.Model):
+    """The ticket life cycle's configurable numbers (one row, edited in the admin).
+
+    The letter leaves these vague; a vendor tunes them: how long a resolved
+    ticket waits for the customer before it closes by itself, how long a closed
+    ticket may still be reopened, how detailed an on-site request must be, and
+    who owns complaints.
+    """
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    auto_close_after_days = models.PositiveSmallIntegerField(
+        _("auto-close after (days of silence)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text=_("A resolved ticket without a reply or follow-up for this long closes by itself."),
+    )
+    reopen_window_days = models.PositiveSmallIntegerField(
+        _("reopen window (days)"),
+        default=30,
+        help_text=_("A closed ticket may be reopened for this many days after closing."),
+    )
+    onsite_description_min_length = models.PositiveSmallIntegerField(
+        _("minimum on-site fault description (characters)"),
+        default=20,
+        help_text=_("The letter asks for a detailed fault description before on-site service."),
+    )
+    complaint_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("complaint owner"),
+        help_text=_("The customer-service manager who receives complaints; blank: the first manager."),
+    )
+
+    class Meta:
+        verbose_name = _("ticket settings")
+        verbose_name_plural = _("ticket settings")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="ticket_settings_singleton")]
+
+    def __str__(self) -> str:
+        return str(_("Ticket settings"))

@@ -1,0 +1,1586 @@
+"""Changes to tickets: intake, the workflow moves, clocks, replies, reports and follow-ups.
+
+Every service runs in one transaction, checks the workflow table
+(``tickets.workflow``), appends a ``TicketEvent`` for what it changed, and
+saves with ``update_fields``. Nothing else assigns ``Ticket.status``.
+
+Optimistic concurrency: each mutating service takes ``expected_version`` (the
+version the user's form was built from) and bumps ``version`` with
+``UPDATE … SET version = version + 1 WHERE version = expected``; of two saves
+based on the same version only one can match, the other is refused with
+``Conflict``. ``expected_version=None`` skips the comparison (system work,
+scripts) but still bumps the version and locks the row.
+
+Clocks (``commitments``) are started and met here at the moments the letter
+names; after each clock change the ticket's denormalised ``next_due_at``,
+``has_breach`` and ``is_provisional`` are refreshed in the same transaction.
+Notices to people are outbox rows written in the same transaction too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import Exists, F, Model, OuterRef
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from aftersales.accounts.models import ServiceCentre, User
+from aftersales.accounts.roles import Capability, Role, capabilities_of
+from aftersales.commitments.models import Clock, MeetEvent, StartEvent
+from aftersales.commitments.services import (
+    ClockContext,
+    cancel_clocks,
+    meet_clocks,
+    pause_clocks,
+    resume_clocks,
+    retarget_clocks,
+    start_clocks,
+    subject_due_summary,
+    update_clock_context,
+)
+from aftersales.core.business_time import add_minutes, local_date, local_zone
+from aftersales.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
+from aftersales.core.numbering import next_document_number
+from aftersales.customers.models import Contact, Customer, Site
+from aftersales.notifications.models import OutboxMessage
+from aftersales.notifications.services import queue_notice
+from aftersales.tickets import queries, workflow
+from aftersales.tickets.models import (
+    Channel,
+    Entitlement,
+    FollowUp,
+    HandlingReport,
+    Kind,
+    Level,
+    Severity,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from aftersales.units.models import Contract, Unit, UnitPart
+
+SUBJECT_TYPE = "ticket"
+NUMBER_PREFIX = "SR"
+CALL_INBOUND = "inbound"
+CALL_OUTBOUND = "outbound"
+RESTORED_BY_WORKAROUND = "workaround"
+RESTORED_BY_SPARE = "spare"
+# An e-mail server's clock may run a little ahead of ours; beyond this a "received at" is a typo.
+_FUTURE_TOLERANCE_MINUTES = 5
+_VALUE_MAX = 300  # TicketEvent.old_value / new_value
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _moment(at: datetime | None) -> datetime:
+    return at or timezone.now()
+
+
+def _format_moment(moment: datetime) -> str:
+    return timezone.localtime(moment, local_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _conflict(ticket: Ticket) -> Conflict:
+    last = queries.last_change(ticket)
+    if last is None:
+        return Conflict(gettext("This ticket was changed by someone else — reload and try again."))
+    who = str(last.actor) if last.actor else gettext("the system")
+    return Conflict(
+        gettext("This ticket was changed by %(who)s at %(when)s — reload and try again.")
+        % {"who": who, "when": _format_moment(last.at)}
+    )
+
+
+def _claim(ticket: Ticket, expected_version: int | None) -> None:
+    """Take the ticket for this change: compare-and-bump its version, then reload it.
+
+    The conditional UPDATE both locks the row and compares, so of two requests
+    built from the same version exactly one passes, on SQLite and PostgreSQL.
+    """
+    rows = Ticket.objects.filter(pk=ticket.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if not rows.update(version=F("version") + 1):
+        raise _conflict(ticket)
+    ticket.refresh_from_db()
+
+
+@contextmanager
+def _changing(
+    ticket: Ticket, expected_version: int | None, *, also_lock: Ticket | None = None
+) -> Iterator[None]:
+    """One service's transaction on ``ticket``: claimed first; on refusal the caller's object is
+    reloaded, so it never shows a change that was rolled back.
+
+    ``also_lock`` is a second ticket the change touches; both rows are locked in
+    id order so two crossed changes cannot deadlock.
+    """
+    try:
+        with transaction.atomic():
+            if also_lock is not None:
+                list(
+                    Ticket.objects.select_for_update()
+                    .filter(pk__in=(ticket.pk, also_lock.pk))
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                )
+            _claim(ticket, expected_version)
+            yield
+    except Exception:
+        for touched in (ticket, also_lock):
+            if touched is not None:
+                with suppress(DatabaseError, Ticket.DoesNotExist):
+                    touched.refresh_from_db()
+        raise
+
+
+def _save(ticket: Ticket, *fields: str) -> None:
+    ticket.save(update_fields=sorted({*fields, "updated_at"}))
+
+
+def _record(
+    ticket: Ticket,
+    kind: str,
+    *,
+    by: User | None,
+    at: datetime,
+    body: str = "",
+    is_public: bool = False,
+    from_status: str = "",
+    to_status: str = "",
+    field: str = "",
+    old_value: Any = "",
+    new_value: Any = "",
+    data: dict | None = None,
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        at=at,
+        actor=by,
+        body=body,
+        is_public=is_public,
+        from_status=from_status,
+        to_status=to_status,
+        field=field,
+        old_value=str(old_value or "")[:_VALUE_MAX],
+        new_value=str(new_value or "")[:_VALUE_MAX],
+        data=data or {},
+    )
+
+
+def _system_text(message: str, values: dict[str, Any]) -> str:
+    """A timeline text the system writes, in the vendor's default language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % values
+
+
+def _move(
+    ticket: Ticket,
+    move_name: str,
+    *,
+    by: User | None,
+    at: datetime,
+    why: str = "",
+    inputs: dict[str, Any] | None = None,
+    data: dict | None = None,
+) -> workflow.Move:
+    """Check ``move_name`` against the table and change the status: the one place that assigns it."""
+    move = workflow.check_move(ticket, move_name, user=by, at=at, inputs=inputs)
+    previous = ticket.status
+    ticket.status = move.target
+    _record(
+        ticket,
+        TicketEvent.Kind.STATUS,
+        by=by,
+        at=at,
+        body=why,
+        is_public=True,
+        from_status=previous,
+        to_status=move.target,
+        data={"move": move.name, **(data or {})},
+    )
+    return move
+
+
+def _require_text(value: str, message: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(message)
+    return text
+
+
+def _not_in_future(moment: datetime, now: datetime, what: str) -> None:
+    if moment > add_minutes(now, _FUTURE_TOLERANCE_MINUTES):
+        raise InvalidInput(gettext("%(what)s cannot be in the future.") % {"what": what})
+
+
+# --- clocks --------------------------------------------------------------------------------------
+
+
+def _clock_context(ticket: Ticket) -> ClockContext:
+    return ClockContext(
+        customer_id=ticket.customer_id,
+        centre_id=ticket.centre_id,
+        assignee_id=ticket.assignee_id,
+        ticket_kind=ticket.kind,
+        severity=ticket.severity,
+        is_site_covered=ticket.is_site_covered,
+        contract_id=ticket.entitlement_contract_id,
+        policy_at=ticket.reported_at,
+    )
+
+
+def _refresh_due(ticket: Ticket) -> tuple[str, ...]:
+    """Copy the clocks' summary onto the ticket (the queue sorts on it); returns the fields."""
+    summary = subject_due_summary(subject_type=SUBJECT_TYPE, subject_id=ticket.pk)
+    ticket.next_due_at = summary.next_due_at
+    ticket.has_breach = summary.has_breach
+    ticket.is_provisional = summary.is_provisional
+    return ("next_due_at", "has_breach", "is_provisional")
+
+
+def _start(ticket: Ticket, event: str, at: datetime) -> list[Clock]:
+    return start_clocks(
+        subject_type=SUBJECT_TYPE,
+        subject_id=ticket.pk,
+        reference=ticket.number,
+        event=event,
+        at=at,
+        context=_clock_context(ticket),
+    )
+
+
+def _meet(ticket: Ticket, event: str, *, at: datetime, by: User | None) -> list[Clock]:
+    """Meet the clocks ``event`` meets and put each on the timeline (late ones say so)."""
+    met = meet_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, event=event, at=at)
+    for clock in met:
+        late = clock.breached_at is not None
+        values = {
+            "milestone": clock.get_milestone_display(),
+            "due": _format_moment(clock.due_at) if clock.due_at else "",
+        }
+        if clock.due_at is None:
+            body = _system_text(gettext_noop("“%(milestone)s” reached (measured, no target)."), values)
+        elif late:
+            body = _system_text(gettext_noop("Promise “%(milestone)s” met late (was due %(due)s)."), values)
+        else:
+            body = _system_text(gettext_noop("Promise “%(milestone)s” met (due %(due)s)."), values)
+        _record(
+            ticket,
+            TicketEvent.Kind.CLOCK_MET,
+            by=by,
+            at=at,
+            body=body,
+            data={
+                "clock": clock.pk,
+                "milestone": clock.milestone,
+                "due_at": clock.due_at.isoformat() if clock.due_at else None,
+                "late": late,
+            },
+        )
+    return met
+
+
+def _first_response(ticket: Ticket, *, at: datetime, by: User | None) -> tuple[str, ...]:
+    """A human answered the customer: the response promise (faults or complaints) is met."""
+    _meet(ticket, MeetEvent.FIRST_RESPONSE, at=at, by=by)
+    if ticket.first_response_at is None:
+        ticket.first_response_at = at
+        return ("first_response_at",)
+    return ()
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Addressee:
+    recipient: User | None
+    address: str
+    channel: str
+    language: str
+
+
+def _reporter_addressee(ticket: Ticket) -> _Addressee | None:
+    """Where the customer hears from us: the reporter's e-mail, else an SMS to their phone."""
+    contact = ticket.reporter
+    language = contact.language if contact else settings.LANGUAGE_CODE
+    recipient = contact.user if contact and contact.user_id else None
+    email = (contact.email if contact else "") or ticket.reporter_email
+    if email:
+        return _Addressee(recipient, email, OutboxMessage.Channel.EMAIL, language)
+    phone = (contact.mobile if contact else "") or ticket.reporter_phone
+    if phone:
+        return _Addressee(recipient, phone, OutboxMessage.Channel.SMS, language)
+    return None
+
+
+def _render(template: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
+    base = {
+        "vendor_name": settings.AFTERSALES["VENDOR_NAME"],
+        "site_url": settings.AFTERSALES["SITE_URL"],
+        **context,
+    }
+    with translation.override(language):
+        subject = render_to_string(f"tickets/email/{template}_subject.txt", base).strip()
+        body = render_to_string(f"tickets/email/{template}_body.txt", base)
+    return subject, body
+
+
+def _thread_id(ticket: Ticket) -> str:
+    """The acknowledgement's Message-ID, so the customer's mail client threads our replies."""
+    return (
+        OutboxMessage.objects.filter(dedupe_key=f"ticket:{ticket.pk}:ack")
+        .values_list("message_id", flat=True)
+        .first()
+        or ""
+    )
+
+
+def _notify_reporter(
+    ticket: Ticket, template: str, *, kind: str, context: dict[str, Any], dedupe_key: str | None = None
+) -> OutboxMessage | None:
+    addressee = _reporter_addressee(ticket)
+    if addressee is None:
+        return None
+    subject, body = _render(template, addressee.language, {"ticket": ticket, **context})
+    return queue_notice(
+        kind=kind,
+        recipient=addressee.recipient,
+        address=addressee.address,
+        channel=addressee.channel,
+        language=addressee.language,
+        subject=subject,
+        body=body,
+        reference=ticket.number,
+        dedupe_key=dedupe_key,
+        in_reply_to="" if dedupe_key and dedupe_key.endswith(":ack") else _thread_id(ticket),
+    )
+
+
+def _emergency_contact(ticket: Ticket) -> str:
+    """For a severe fault the acknowledgement shows the after-sales manager's direct line."""
+    if ticket.severity != Severity.SEVERE or ticket.centre is None:
+        return ""
+    return ticket.centre.emergency_contact
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+def _require_capability(user: User, capability: str, label: str) -> None:
+    if not user.is_active or user.is_customer_user or not user.has_perm(f"aftersales.{capability}"):
+        raise NotPermitted(gettext("%(user)s may not “%(action)s”.") % {"user": user, "action": label})
+
+
+# --- intake --------------------------------------------------------------------------------------
+
+
+def _complaint_owner() -> User | None:
+    """The customer-service manager who owns complaints (ticket settings, else the first manager)."""
+    from aftersales.accounts.queries import managers
+
+    owner = queries.ticket_settings().complaint_owner
+    if owner is not None and owner.is_active:
+        return owner
+    return next(iter(managers()), None)
+
+
+def _route(site: Site | None, unit: Unit | None) -> tuple[ServiceCentre | None, bool]:
+    """The centre for the site and product line, and whether the site is covered at all.
+
+    Without a known site the on-site promises for uncovered sites apply: we
+    cannot promise a local engineer where we do not know where to go.
+    """
+    from aftersales.accounts.queries import route_ticket_centre
+
+    product_line_id = unit.product_model.product_line_id if unit is not None else None
+    return route_ticket_centre(site=site, product_line_id=product_line_id)
+
+
+def _snapshot_entitlement(ticket: Ticket) -> None:
+    """The verdict the ticket is opened with; it stays unless a manager overrides it."""
+    from aftersales.units.entitlement import entitlement_for
+
+    if ticket.unit is None:
+        ticket.entitlement = Entitlement.NOT_APPLICABLE
+        return
+    verdict = entitlement_for(ticket.unit, part=ticket.part, on=local_date(ticket.reported_at))
+    ticket.entitlement = verdict.verdict
+    ticket.warranty_ends_on = verdict.warranty_ends_on
+    ticket.entitlement_contract = verdict.contract
+    ticket.entitlement_reason = str(verdict.reason)[:_VALUE_MAX]
+
+
+def _validate_intake(
+    *,
+    by: User | None,
+    kind: str,
+    channel: str,
+    severity: str,
+    customer: Customer,
+    site: Site | None,
+    unit: Unit | None,
+    part: UnitPart | None,
+    reporter: Contact | None,
+    onsite_contact: Contact | None,
+    guidance_given: bool,
+) -> None:
+    if by is not None:
+        if by.is_customer_user:
+            if not by.is_active or not workflow.is_customer_contact(by, customer):
+                raise NotPermitted(gettext("You can report only for your own organisation."))
+        else:
+            _require_capability(by, Capability.TAKE_REPORT, gettext("take a report"))
+    if kind not in Kind.values:
+        raise InvalidInput(gettext("Unknown ticket kind “%(kind)s”.") % {"kind": kind})
+    if channel not in Channel.values:
+        raise InvalidInput(gettext("Unknown channel “%(channel)s”.") % {"channel": channel})
+    if severity and severity not in Severity.values:
+        raise InvalidInput(gettext("Unknown severity “%(severity)s”.") % {"severity": severity})
+    if kind == Kind.FAULT:
+        if unit is None:
+            raise InvalidInput(gettext("A fault needs the unit (serial number) it concerns."))
+        if not severity:
+            raise InvalidInput(gettext("A fault needs a severity: severe (business interrupted) or general."))
+    if unit is not None and unit.customer_id != customer.pk:
+        raise InvalidInput(gettext("Unit %(serial)s belongs to another customer.") % {"serial": unit.serial})
+    if site is not None and site.customer_id != customer.pk:
+        raise InvalidInput(gettext("The site belongs to another customer."))
+    if part is not None and (unit is None or part.unit_id != unit.pk):
+        raise InvalidInput(gettext("The part is not a part of this unit."))
+    for contact in (reporter, onsite_contact):
+        if contact is not None and contact.customer_id not in (customer.pk, customer.parent_id):
+            raise InvalidInput(gettext("%(name)s is a contact of another customer.") % {"name": contact.name})
+    if guidance_given and channel != Channel.PHONE:
+        raise InvalidInput(gettext("Guidance during the call applies to phone reports only."))
+
+
+def open_ticket(
+    *,
+    by: User | None,
+    kind: str,
+    channel: str,
+    customer: Customer,
+    title: str,
+    description: str,
+    reported_at: datetime | None = None,
+    severity: str = "",
+    unit: Unit | None = None,
+    part: UnitPart | None = None,
+    site: Site | None = None,
+    reporter: Contact | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    reporter_email: str = "",
+    onsite_contact: Contact | None = None,
+    business_impact: str = "",
+    centre: ServiceCentre | None = None,
+    guidance_given: bool = False,
+    guidance: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Turn a report into a ticket with its number, clocks and acknowledgement.
+
+    ``reported_at`` is when the report reached us and starts the response
+    clock: for e-mail the time our mail server received it (not when it was
+    fetched), for the phone the call's start, for the web the submission.
+    The number's year is the Asia/Shanghai year of creation. ``by`` is the
+    specialist taking the report, the customer user reporting on the portal,
+    or None for a channel the system reads by itself (the mailbox).
+    A phone report with ``guidance_given`` meets the response promise with the
+    call itself (L1 hotline guidance).
+    """
+    now = _moment(now)
+    reported_at = reported_at or now
+    site = site or (unit.site if unit is not None else None)
+    _validate_intake(
+        by=by,
+        kind=kind,
+        channel=channel,
+        severity=severity,
+        customer=customer,
+        site=site,
+        unit=unit,
+        part=part,
+        reporter=reporter,
+        onsite_contact=onsite_contact,
+        guidance_given=guidance_given,
+    )
+    title = _require_text(title, gettext("A ticket needs a title."))
+    description = _require_text(description, gettext("A ticket needs a description of the problem."))
+    _not_in_future(reported_at, now, gettext("The time the report reached us"))
+
+    with transaction.atomic():
+        routed_centre, is_covered = _route(site, unit)
+        ticket = Ticket(
+            number=next_document_number(NUMBER_PREFIX, at=now),
+            kind=kind,
+            channel=channel,
+            severity=severity,
+            status=Status.NEW,
+            title=title,
+            description=description,
+            business_impact=business_impact.strip(),
+            customer=customer,
+            site=site,
+            unit=unit,
+            part=part,
+            reporter=reporter,
+            reporter_name=reporter_name or (reporter.name if reporter else ""),
+            reporter_phone=reporter_phone or (reporter.mobile or reporter.phone if reporter else ""),
+            reporter_email=reporter_email or (reporter.email if reporter else ""),
+            onsite_contact=onsite_contact,
+            centre=centre or (None if kind == Kind.COMPLAINT else routed_centre),
+            taken_by=by if by is not None and by.is_vendor_staff else None,
+            is_site_covered=is_covered,
+            reported_at=reported_at,
+        )
+        if kind == Kind.COMPLAINT:
+            ticket.assignee = _complaint_owner()
+        _snapshot_entitlement(ticket)
+        ticket.save()
+        _record(
+            ticket,
+            TicketEvent.Kind.CREATED,
+            by=by,
+            at=reported_at,
+            is_public=True,
+            to_status=Status.NEW,
+            data={
+                "channel": channel,
+                "kind": kind,
+                "severity": severity,
+                "entitlement": ticket.entitlement,
+                "centre": ticket.centre_id,
+                "assignee": ticket.assignee_id,
+                "is_site_covered": is_covered,
+                "entered_at": now.isoformat(),
+            },
+        )
+        _start(ticket, StartEvent.REPORTED, reported_at)
+        fields: tuple[str, ...] = ()
+        if guidance_given:
+            _record(
+                ticket,
+                TicketEvent.Kind.CALL,
+                by=by,
+                at=reported_at,
+                body=guidance.strip(),
+                data={"direction": CALL_INBOUND, "guidance_given": True},
+            )
+            fields = _first_response(ticket, at=reported_at, by=by)
+        message = _notify_reporter(
+            ticket,
+            "acknowledgement",
+            kind="ticket_acknowledgement",
+            context={"emergency_contact": _emergency_contact(ticket)},
+            dedupe_key=f"ticket:{ticket.pk}:ack",
+        )
+        if message is not None:
+            _record(
+                ticket,
+                TicketEvent.Kind.ACKNOWLEDGEMENT,
+                by=None,
+                at=now,
+                is_public=True,
+                body=message.subject,
+                data={"outbox": message.pk, "channel": message.channel},
+            )
+        fields = (*fields, *_refresh_due(ticket))
+        if ticket.assignee is not None:
+            _notify_assignee(ticket, by=by)
+        _save(ticket, *fields)
+    return ticket
+
+
+# --- details -------------------------------------------------------------------------------------
+
+
+def update_ticket_details(
+    *,
+    ticket: Ticket,
+    by: User,
+    title: str | None = None,
+    description: str | None = None,
+    business_impact: str | None = None,
+    onsite_contact: Contact | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Correct what the customer told us; each changed field goes on the timeline."""
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "edit", user=by)
+        changes = {}
+        if title is not None:
+            changes["title"] = _require_text(title, gettext("A ticket needs a title."))
+        if description is not None:
+            changes["description"] = _require_text(
+                description, gettext("A ticket needs a description of the problem.")
+            )
+        if business_impact is not None:
+            changes["business_impact"] = business_impact.strip()
+        if onsite_contact is not None:
+            if onsite_contact.customer_id not in (ticket.customer_id, ticket.customer.parent_id):
+                raise InvalidInput(
+                    gettext("%(name)s is a contact of another customer.") % {"name": onsite_contact.name}
+                )
+            changes["onsite_contact"] = onsite_contact
+        changed = _apply_changes(ticket, changes, by=by, at=at)
+        if not changed:
+            raise InvalidInput(gettext("Nothing was changed."))
+        _save(ticket, *changed)
+    return ticket
+
+
+def _apply_changes(ticket: Ticket, changes: dict[str, Any], *, by: User | None, at: datetime) -> list[str]:
+    changed = []
+    for name, value in changes.items():
+        old = getattr(ticket, name)
+        if old == value:
+            continue
+        setattr(ticket, name, value)
+        ids = {}
+        if isinstance(old, Model) or isinstance(value, Model):
+            ids = {"old_id": getattr(old, "pk", None), "new_id": getattr(value, "pk", None)}
+        _record(
+            ticket, TicketEvent.Kind.FIELD, by=by, at=at, field=name, old_value=old, new_value=value, data=ids
+        )
+        changed.append(name)
+    return changed
+
+
+# --- the workflow moves --------------------------------------------------------------------------
+
+
+def accept_ticket(
+    *, ticket: Ticket, by: User, expected_version: int | None = None, at: datetime | None = None
+) -> Ticket:
+    """The centre (or the complaint owner) takes the ticket on."""
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        _move(ticket, "accept", by=by, at=at)
+        _save(ticket, "status")
+    return ticket
+
+
+def start_work(
+    *, ticket: Ticket, by: User, expected_version: int | None = None, at: datetime | None = None
+) -> Ticket:
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        _move(ticket, "start_work", by=by, at=at)
+        _save(ticket, "status")
+    return ticket
+
+
+def wait_for_customer(
+    *,
+    ticket: Ticket,
+    by: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Work stops until the customer answers (logs, access, a test window); pausable clocks pause."""
+    at = _moment(at)
+    reason = _require_text(reason, gettext("Say what we are waiting for from the customer."))
+    with _changing(ticket, expected_version):
+        _move(ticket, "wait_for_customer", by=by, at=at, why=reason)
+        pause_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+        _save(ticket, "status", *_refresh_due(ticket))
+    return ticket
+
+
+def customer_replied(
+    *,
+    ticket: Ticket,
+    by: User | None,
+    body: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """The customer answered: back to work, paused clocks resume with the time they had left.
+
+    ``by`` is the staff member recording it, the customer user on the portal,
+    or None when the answer arrived by mail.
+    """
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        _move(ticket, "customer_replied", by=by, at=at)
+        _record(ticket, TicketEvent.Kind.CUSTOMER_REPLY, by=by, at=at, body=body.strip(), is_public=True)
+        resume_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+        _save(ticket, "status", *_refresh_due(ticket))
+    return ticket
+
+
+def _write_report(
+    ticket: Ticket,
+    *,
+    by: User,
+    at: datetime,
+    diagnosis: str,
+    actions_taken: str,
+    level_reached: str,
+    root_cause: str,
+) -> HandlingReport:
+    diagnosis = _require_text(diagnosis, gettext("The handling report needs the diagnosis."))
+    actions_taken = _require_text(actions_taken, gettext("The handling report needs what was done."))
+    if level_reached not in Level.values:
+        raise InvalidInput(gettext("The handling report needs the level reached: L1, L2 or L3."))
+    report = HandlingReport.objects.create(
+        ticket=ticket,
+        diagnosis=diagnosis,
+        actions_taken=actions_taken,
+        level_reached=level_reached,
+        root_cause=root_cause.strip(),
+        author=by,
+        created_at=at,
+    )
+    _record(
+        ticket,
+        TicketEvent.Kind.HANDLING_REPORT,
+        by=by,
+        at=at,
+        body=diagnosis,
+        data={"report": report.pk, "level_reached": level_reached},
+    )
+    return report
+
+
+def write_handling_report(
+    *,
+    ticket: Ticket,
+    by: User,
+    diagnosis: str,
+    actions_taken: str,
+    level_reached: str,
+    root_cause: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> HandlingReport:
+    """The centre's handling report (处理报告), which the specialist reads before the follow-up."""
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "write_handling_report", user=by)
+        report = _write_report(
+            ticket,
+            by=by,
+            at=at,
+            diagnosis=diagnosis,
+            actions_taken=actions_taken,
+            level_reached=level_reached,
+            root_cause=root_cause,
+        )
+        _save(ticket)
+    return report
+
+
+def resolve_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    diagnosis: str = "",
+    actions_taken: str = "",
+    level_reached: str = "",
+    root_cause: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Resolve with the centre's handling report (given here, or written since the last reopening).
+
+    The ticket records the service level at which it was solved; a fault not
+    yet marked restored is restored now; the customer is asked to confirm (a
+    human answer, so it meets the response promise if nothing had yet).
+    """
+    at = _moment(at)
+    has_new_report = any(value.strip() for value in (diagnosis, actions_taken, level_reached))
+    with _changing(ticket, expected_version):
+        current = None if has_new_report else queries.current_handling_report(ticket)
+        move_inputs = {"has_new_report": has_new_report, "has_current_report": current is not None}
+        workflow.check_move(ticket, "resolve", user=by, at=at, inputs=move_inputs)
+        if has_new_report:
+            current = _write_report(
+                ticket,
+                by=by,
+                at=at,
+                diagnosis=diagnosis,
+                actions_taken=actions_taken,
+                level_reached=level_reached,
+                root_cause=root_cause,
+            )
+        _move(ticket, "resolve", by=by, at=at, inputs=move_inputs)
+        ticket.resolved_at = at
+        fields = ["status", "resolved_at", "level_reached", "restored_at"]
+        if current is not None:
+            ticket.level_reached = current.level_reached
+        if ticket.kind == Kind.FAULT and ticket.restored_at is None:
+            ticket.restored_at = at
+            _meet(ticket, MeetEvent.RESTORED, at=at, by=by)
+        # Telling the customer it is solved is a human answer, if nobody had answered yet.
+        fields += _first_response(ticket, at=at, by=by)
+        _notify_reporter(ticket, "resolved", kind="ticket_resolved", context={"report": current})
+        _save(ticket, *fields, *_refresh_due(ticket))
+    return ticket
+
+
+def record_follow_up(
+    *,
+    ticket: Ticket,
+    by: User,
+    is_fixed: bool,
+    satisfaction: int | None = None,
+    comment: str = "",
+    channel: str = Channel.PHONE,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """The follow-up (回访): fixed → satisfaction 1–5 and comment → closed; not fixed → back to work."""
+    at = _moment(at)
+    comment = comment.strip()
+    if is_fixed and (not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5):
+        raise InvalidInput(gettext("Record the customer's satisfaction from 1 to 5."))
+    if not is_fixed and not comment:
+        raise InvalidInput(gettext("Say what is still not working."))
+    if channel not in Channel.values:
+        raise InvalidInput(gettext("Unknown channel “%(channel)s”.") % {"channel": channel})
+    with _changing(ticket, expected_version):
+        workflow.check_move(ticket, "confirm_fixed" if is_fixed else "not_fixed", user=by, at=at)
+        follow_up = FollowUp.objects.create(
+            ticket=ticket,
+            is_fixed=is_fixed,
+            satisfaction=satisfaction if is_fixed else None,
+            comment=comment,
+            recorded_by=by,
+            channel=channel,
+            created_at=at,
+        )
+        _record(
+            ticket,
+            TicketEvent.Kind.FOLLOW_UP,
+            by=by,
+            at=at,
+            body=comment,
+            data={"follow_up": follow_up.pk, "is_fixed": is_fixed, "satisfaction": follow_up.satisfaction},
+        )
+        if is_fixed:
+            _move(ticket, "confirm_fixed", by=by, at=at)
+            ticket.closed_at = at
+            cancel_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+        else:
+            _move(ticket, "not_fixed", by=by, at=at, why=comment)
+            ticket.resolved_at = None
+        _save(ticket, "status", "closed_at", "resolved_at", *_refresh_due(ticket))
+    return ticket
+
+
+def close_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Close a resolved ticket without the follow-up call (the customer confirmed another way)."""
+    at = _moment(at)
+    reason = _require_text(reason, gettext("Say why the ticket is closed without a follow-up."))
+    with _changing(ticket, expected_version):
+        _move(ticket, "close", by=by, at=at, why=reason)
+        ticket.closed_at = at
+        cancel_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+        _save(ticket, "status", "closed_at", *_refresh_due(ticket))
+    return ticket
+
+
+_CUSTOMER_CONTACT_KINDS = (
+    TicketEvent.Kind.CUSTOMER_REPLY,
+    TicketEvent.Kind.CALL,
+    TicketEvent.Kind.REPLY,
+    TicketEvent.Kind.FOLLOW_UP,
+)
+
+
+def _last_contact_at(ticket: Ticket) -> datetime | None:
+    return (
+        ticket.events.filter(kind__in=_CUSTOMER_CONTACT_KINDS)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def auto_close_silent_tickets(*, now: datetime | None = None) -> list[Ticket]:
+    """Close resolved tickets whose customer stayed silent for the configured days.
+
+    Silence counts from the resolution or the last contact with the customer
+    (a reply, a call, a follow-up attempt), whichever is later. Idempotent and
+    safe on two workers: each ticket is closed in its own transaction after
+    re-reading it under a row lock, so a ticket closed (or reopened) meanwhile
+    is skipped. The timeline says it was closed automatically.
+    """
+    now = _moment(now)
+    days = queries.ticket_settings().auto_close_after_days
+    cutoff = add_minutes(now, -days * workflow.MINUTES_PER_DAY)
+    recent_contact = TicketEvent.objects.filter(
+        ticket=OuterRef("pk"), kind__in=_CUSTOMER_CONTACT_KINDS, at__gt=cutoff
+    )
+    candidates = list(
+        Ticket.objects.filter(status=Status.RESOLVED, resolved_at__lte=cutoff)
+        .exclude(Exists(recent_contact))
+        .order_by("resolved_at")
+        .values_list("pk", flat=True)
+    )
+    closed = []
+    for pk in candidates:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=pk, status=Status.RESOLVED).first()
+            if ticket is None:
+                continue
+            try:
+                workflow.check_move(
+                    ticket,
+                    "auto_close",
+                    user=None,
+                    at=now,
+                    inputs={"last_contact_at": _last_contact_at(ticket)},
+                )
+            except InvalidTransition:
+                continue
+            _claim(ticket, None)
+            why = _system_text(
+                gettext_noop(
+                    "Closed automatically: no reply from the customer for %(days)s days after resolution."
+                ),
+                {"days": days},
+            )
+            _move(ticket, "auto_close", by=None, at=now, why=why, data={"auto_closed": True, "days": days})
+            ticket.closed_at = now
+            ticket.auto_closed = True
+            cancel_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=now)
+            _save(ticket, "status", "closed_at", "auto_closed", *_refresh_due(ticket))
+            closed.append(ticket)
+    return closed
+
+
+def reopen_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """The problem came back soon after closing: back to work (within the reopen window)."""
+    at = _moment(at)
+    reason = _require_text(reason, gettext("Say why the ticket is reopened."))
+    with _changing(ticket, expected_version):
+        _move(ticket, "reopen", by=by, at=at, why=reason)
+        ticket.closed_at = None
+        ticket.resolved_at = None
+        ticket.auto_closed = False
+        _save(ticket, "status", "closed_at", "resolved_at", "auto_closed")
+    return ticket
+
+
+def cancel_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    reason: str = "",
+    duplicate_of: Ticket | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Cancel an open ticket with a reason, or as a duplicate of another (both timelines say so)."""
+    at = _moment(at)
+    reason = (reason or "").strip()
+    if duplicate_of is None and not reason:
+        raise InvalidInput(gettext("Say why the ticket is cancelled."))
+    with _changing(ticket, expected_version, also_lock=duplicate_of):
+        if duplicate_of is None:
+            _move(ticket, "cancel", by=by, at=at, why=reason)
+            fields = ["status"]
+        else:
+            duplicate_of.refresh_from_db()
+            _move(
+                ticket,
+                "mark_duplicate",
+                by=by,
+                at=at,
+                why=reason,
+                inputs={"duplicate_of": duplicate_of},
+                data={"duplicate_of": duplicate_of.number},
+            )
+            ticket.duplicate_of = duplicate_of
+            fields = ["status", "duplicate_of"]
+            _claim(duplicate_of, None)
+            _record(
+                duplicate_of,
+                TicketEvent.Kind.DUPLICATE,
+                by=by,
+                at=at,
+                is_public=True,
+                body=_system_text(
+                    gettext_noop("%(number)s was marked as a duplicate of this ticket."),
+                    {"number": ticket.number},
+                ),
+                data={"duplicate": ticket.number},
+            )
+            _record(
+                ticket,
+                TicketEvent.Kind.DUPLICATE,
+                by=by,
+                at=at,
+                is_public=True,
+                body=_system_text(gettext_noop("Duplicate of %(number)s."), {"number": duplicate_of.number}),
+                data={"duplicate_of": duplicate_of.number},
+            )
+            _save(duplicate_of)
+        cancel_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+        _save(ticket, *fields, *_refresh_due(ticket))
+    return ticket
+
+
+# --- conversation ----------------------------------------------------------------------------------
+
+
+def reply_to_customer(
+    *,
+    ticket: Ticket,
+    by: User,
+    body: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """A public reply, sent to the reporter; the first one meets the response promise."""
+    at = _moment(at)
+    body = _require_text(body, gettext("The reply is empty."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "reply", user=by)
+        event = _record(ticket, TicketEvent.Kind.REPLY, by=by, at=at, body=body, is_public=True)
+        _notify_reporter(
+            ticket,
+            "reply",
+            kind="ticket_reply",
+            context={"body": body, "author": by},
+            dedupe_key=f"ticket:{ticket.pk}:reply:{event.pk}",
+        )
+        fields = _first_response(ticket, at=at, by=by)
+        _save(ticket, *fields, *_refresh_due(ticket))
+    return ticket
+
+
+def add_internal_note(
+    *,
+    ticket: Ticket,
+    by: User,
+    body: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """A note for colleagues only: never shown to the customer, never a response."""
+    at = _moment(at)
+    body = _require_text(body, gettext("The note is empty."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "note", user=by)
+        _record(ticket, TicketEvent.Kind.NOTE, by=by, at=at, body=body)
+        _save(ticket)
+    return ticket
+
+
+def log_call(
+    *,
+    ticket: Ticket,
+    by: User,
+    direction: str,
+    summary: str,
+    contact: Contact | None = None,
+    guidance_given: bool = False,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """A phone call with the customer. Calling the customer back is a human response, and so is
+    an inbound call in which we gave guidance; either meets the response promise."""
+    at = _moment(at)
+    if direction not in (CALL_INBOUND, CALL_OUTBOUND):
+        raise InvalidInput(gettext("A call is inbound or outbound."))
+    summary = _require_text(summary, gettext("Summarise the call."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "log_call", user=by)
+        if contact is not None and contact.customer_id not in (ticket.customer_id, ticket.customer.parent_id):
+            raise InvalidInput(gettext("%(name)s is a contact of another customer.") % {"name": contact.name})
+        _record(
+            ticket,
+            TicketEvent.Kind.CALL,
+            by=by,
+            at=at,
+            body=summary,
+            data={
+                "direction": direction,
+                "contact": contact.pk if contact else None,
+                "guidance_given": guidance_given,
+            },
+        )
+        fields: tuple[str, ...] = ()
+        if direction == CALL_OUTBOUND or guidance_given:
+            fields = _first_response(ticket, at=at, by=by)
+        _save(ticket, *fields, *_refresh_due(ticket))
+    return ticket
+
+
+# --- assignment, severity, entitlement ---------------------------------------------------------
+
+
+def _notify_assignee(ticket: Ticket, *, by: User | None) -> None:
+    assignee = ticket.assignee
+    if assignee is None or assignee == by:
+        return
+    language = assignee.language or settings.LANGUAGE_CODE
+    subject, body = _render("assigned", language, {"ticket": ticket, "assignee": assignee, "by": by})
+    queue_notice(
+        kind="ticket_assigned",
+        recipient=assignee,
+        language=language,
+        subject=subject,
+        body=body,
+        reference=ticket.number,
+    )
+
+
+def _check_assignee(assignee: User, centre: ServiceCentre | None) -> None:
+    if not assignee.is_active or not assignee.is_vendor_staff:
+        raise InvalidInput(gettext("%(user)s is not active vendor staff.") % {"user": assignee})
+    if Capability.REPLY_TICKET not in capabilities_of(assignee.role):
+        raise InvalidInput(gettext("%(user)s does not work on tickets.") % {"user": assignee})
+    if assignee.role in (Role.ENGINEER, Role.LEAD) and (centre is None or assignee.centre_id != centre.pk):
+        raise InvalidInput(
+            gettext("%(user)s does not belong to %(centre)s.")
+            % {"user": assignee, "centre": centre or gettext("the ticket's centre")}
+        )
+
+
+def _assignee_stays(assignee: User | None, centre: ServiceCentre | None) -> bool:
+    """Whether the current assignee may keep the ticket at ``centre`` (R&D and head office may)."""
+    if assignee is None:
+        return True
+    return assignee.role not in (Role.ENGINEER, Role.LEAD) or (
+        centre is not None and assignee.centre_id == centre.pk
+    )
+
+
+def _after_assignment(ticket: Ticket, changed: list[str], *, by: User, at: datetime, reason: str) -> None:
+    if reason.strip():
+        _record(ticket, TicketEvent.Kind.NOTE, by=by, at=at, body=reason.strip())
+    update_clock_context(
+        subject_type=SUBJECT_TYPE,
+        subject_id=ticket.pk,
+        centre_id=ticket.centre_id,
+        assignee_id=ticket.assignee_id,
+    )
+    if "assignee" in changed:
+        _notify_assignee(ticket, by=by)
+    _save(ticket, *changed)
+
+
+def route_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    centre: ServiceCentre,
+    reason: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Forward the ticket to another technical support centre (overriding the automatic routing).
+
+    An engineer of the old centre loses the ticket; the clocks' escalation
+    recipients follow the new centre.
+    """
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "route", user=by)
+        if centre.is_rnd:
+            raise InvalidInput(gettext("The R&D team supports every centre; route the ticket to a centre."))
+        changes: dict[str, Any] = {"centre": centre}
+        if not _assignee_stays(ticket.assignee, centre):
+            changes["assignee"] = None
+        changed = _apply_changes(ticket, changes, by=by, at=at)
+        if not changed:
+            raise InvalidInput(gettext("The ticket is already at %(centre)s.") % {"centre": centre})
+        _after_assignment(ticket, changed, by=by, at=at, reason=reason)
+    return ticket
+
+
+def assign_ticket(
+    *,
+    ticket: Ticket,
+    by: User,
+    assignee: User | None,
+    reason: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Give the ticket to a person (None: back to the centre's pool).
+
+    An engineer or lead must belong to the ticket's centre; R&D engineers and
+    head-office staff work across centres. A ticket without a centre goes to
+    the engineer's. The clocks' escalation recipients follow the assignee.
+    """
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "assign", user=by)
+        changes: dict[str, Any] = {"assignee": assignee}
+        if assignee is not None:
+            centre = ticket.centre
+            if centre is None and assignee.role in (Role.ENGINEER, Role.LEAD):
+                centre = changes["centre"] = assignee.centre
+            _check_assignee(assignee, centre)
+        changed = _apply_changes(ticket, changes, by=by, at=at)
+        if not changed:
+            raise InvalidInput(gettext("The ticket is already assigned so."))
+        _after_assignment(ticket, changed, by=by, at=at, reason=reason)
+    return ticket
+
+
+def change_severity(
+    *,
+    ticket: Ticket,
+    by: User,
+    severity: str,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Re-classify a fault. Its clocks take the new targets from their original start, so the
+    time already spent counts; a promise already breached stays breached."""
+    at = _moment(at)
+    if severity not in Severity.values:
+        raise InvalidInput(gettext("Unknown severity “%(severity)s”.") % {"severity": severity})
+    reason = _require_text(reason, gettext("A severity change needs a reason."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "change_severity", user=by)
+        if ticket.severity == severity:
+            raise InvalidInput(gettext("The fault already has this severity."))
+        old = ticket.severity
+        ticket.severity = severity
+        _record(
+            ticket,
+            TicketEvent.Kind.FIELD,
+            by=by,
+            at=at,
+            field="severity",
+            old_value=old,
+            new_value=severity,
+            body=reason,
+        )
+        retarget_clocks(
+            subject_type=SUBJECT_TYPE, subject_id=ticket.pk, context=_clock_context(ticket), at=at
+        )
+        _save(ticket, "severity", *_refresh_due(ticket))
+    return ticket
+
+
+def override_entitlement(
+    *,
+    ticket: Ticket,
+    by: User,
+    entitlement: str,
+    reason: str,
+    contract: Contract | None = None,
+    warranty_ends_on: date | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """A manager overrides the verdict the ticket was opened with (goodwill, a contract found late).
+
+    A covering contract with its own promises re-targets the clocks.
+    """
+    at = _moment(at)
+    if entitlement not in Entitlement.values:
+        raise InvalidInput(gettext("Unknown entitlement “%(value)s”.") % {"value": entitlement})
+    reason = _require_text(reason, gettext("An entitlement override needs a reason."))
+    if entitlement == Entitlement.UNDER_CONTRACT and contract is None:
+        raise InvalidInput(gettext("Name the contract that covers the ticket."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "override_entitlement", user=by)
+        if contract is not None and contract.customer_id not in (
+            ticket.customer_id,
+            ticket.customer.parent_id,
+        ):
+            raise InvalidInput(
+                gettext("Contract %(number)s belongs to another customer.") % {"number": contract.number}
+            )
+        old = ticket.entitlement
+        old_contract = ticket.entitlement_contract_id
+        ticket.entitlement = entitlement
+        ticket.entitlement_contract = contract
+        if warranty_ends_on is not None:
+            ticket.warranty_ends_on = warranty_ends_on
+        ticket.entitlement_reason = reason[:_VALUE_MAX]
+        ticket.entitlement_overridden = True
+        _record(
+            ticket,
+            TicketEvent.Kind.ENTITLEMENT,
+            by=by,
+            at=at,
+            field="entitlement",
+            old_value=old,
+            new_value=entitlement,
+            body=reason,
+            data={"contract": contract.pk if contract else None, "previous_contract": old_contract},
+        )
+        fields: tuple[str, ...] = ()
+        if ticket.entitlement_contract_id != old_contract:
+            retarget_clocks(
+                subject_type=SUBJECT_TYPE, subject_id=ticket.pk, context=_clock_context(ticket), at=at
+            )
+            fields = _refresh_due(ticket)
+        _save(
+            ticket,
+            "entitlement",
+            "entitlement_contract",
+            "warranty_ends_on",
+            "entitlement_reason",
+            "entitlement_overridden",
+            *fields,
+        )
+    return ticket
+
+
+def record_complaint_outcome(
+    *,
+    ticket: Ticket,
+    by: User,
+    outcome: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """What the customer-service manager did about a complaint; resolving a complaint needs it."""
+    at = _moment(at)
+    outcome = _require_text(outcome, gettext("Describe the outcome of the complaint."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "record_complaint_outcome", user=by)
+        changed = _apply_changes(ticket, {"complaint_outcome": outcome}, by=by, at=at)
+        _save(ticket, *changed)
+    return ticket
+
+
+# --- on site and restoration ---------------------------------------------------------------------
+
+
+def request_onsite(
+    *,
+    ticket: Ticket,
+    by: User,
+    rnd: bool = False,
+    description: str | None = None,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Ask for an engineer on site (L3); ``rnd=True`` asks for an R&D engineer and starts only
+    the R&D promise. The letter wants a detailed fault description first: a short one is refused
+    (``description`` replaces the ticket's in the same step)."""
+    at = _moment(at)
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "request_onsite", user=by)
+        fields = []
+        if description is not None:
+            fields += _apply_changes(
+                ticket,
+                {
+                    "description": _require_text(
+                        description, gettext("A ticket needs a description of the problem.")
+                    )
+                },
+                by=by,
+                at=at,
+            )
+        minimum = queries.ticket_settings().onsite_description_min_length
+        length = len(ticket.description.strip())
+        if length < minimum:
+            raise InvalidInput(
+                gettext(
+                    "On-site service needs a detailed fault description: at least %(minimum)s characters "
+                    "(now %(length)s)."
+                )
+                % {"minimum": minimum, "length": length}
+            )
+        already = ticket.rnd_onsite_requested_at if rnd else ticket.onsite_requested_at
+        if already is not None:
+            raise InvalidTransition(
+                gettext("On-site service by %(who)s was already requested at %(when)s.")
+                % {
+                    "who": gettext("an R&D engineer") if rnd else gettext("a local engineer"),
+                    "when": _format_moment(already),
+                }
+            )
+        if rnd:
+            ticket.rnd_onsite_requested_at = at
+            fields.append("rnd_onsite_requested_at")
+        else:
+            ticket.onsite_requested_at = at
+            fields.append("onsite_requested_at")
+        ticket.level_reached = Level.L3
+        _record(
+            ticket,
+            TicketEvent.Kind.ONSITE,
+            by=by,
+            at=at,
+            body=note.strip(),
+            is_public=True,
+            data={"requested": "rnd" if rnd else "local"},
+        )
+        _start(ticket, StartEvent.RND_ONSITE_REQUESTED if rnd else StartEvent.ONSITE_REQUESTED, at)
+        _save(ticket, *fields, "level_reached", *_refresh_due(ticket))
+    return ticket
+
+
+def record_arrival(
+    *,
+    ticket: Ticket,
+    engineer: User,
+    at: datetime,
+    by: User | None = None,
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """An engineer arrived on site: meets the on-site promise of the engineer's kind (R&D or local).
+
+    For now the evidence is this record on the ticket; field dispatch adds more later.
+    """
+    now = _moment(now)
+    by = by or engineer
+    _not_in_future(at, now, gettext("The arrival"))
+    if not engineer.is_active or not engineer.is_vendor_staff:
+        raise InvalidInput(gettext("%(user)s is not active vendor staff.") % {"user": engineer})
+    is_rnd = engineer.role == Role.RND
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "record_arrival", user=by)
+        requested = [m for m in (ticket.onsite_requested_at, ticket.rnd_onsite_requested_at) if m]
+        if not requested:
+            raise InvalidTransition(
+                gettext("No on-site service was requested for %(number)s.") % {"number": ticket.number}
+            )
+        if at < min(requested):
+            raise InvalidInput(gettext("The arrival cannot precede the on-site request."))
+        field = "rnd_arrived_at" if is_rnd else "local_arrived_at"
+        fields = ["level_reached"]
+        if getattr(ticket, field) is None:
+            setattr(ticket, field, at)
+            fields.append(field)
+        ticket.level_reached = Level.L3
+        _record(
+            ticket,
+            TicketEvent.Kind.ONSITE,
+            by=by,
+            at=at,
+            is_public=True,
+            body=_system_text(gettext_noop("%(engineer)s arrived on site."), {"engineer": engineer}),
+            data={"arrived": "rnd" if is_rnd else "local", "engineer": engineer.pk},
+        )
+        _meet(ticket, MeetEvent.RND_ARRIVAL if is_rnd else MeetEvent.LOCAL_ARRIVAL, at=at, by=by)
+        _save(ticket, *fields, *_refresh_due(ticket))
+    return ticket
+
+
+def record_restored(
+    *,
+    ticket: Ticket,
+    by: User,
+    how: str,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Service restored (by a workaround or a spare unit): measured apart from the final fix."""
+    at = _moment(at)
+    if how not in (RESTORED_BY_WORKAROUND, RESTORED_BY_SPARE):
+        raise InvalidInput(gettext("Service is restored by a workaround or a spare unit."))
+    with _changing(ticket, expected_version):
+        workflow.check_action(ticket, "record_restored", user=by)
+        if ticket.restored_at is not None:
+            raise InvalidTransition(
+                gettext("Service was already restored at %(when)s.")
+                % {"when": _format_moment(ticket.restored_at)}
+            )
+        ticket.restored_at = at
+        _record(
+            ticket,
+            TicketEvent.Kind.RESTORED,
+            by=by,
+            at=at,
+            body=note.strip(),
+            is_public=True,
+            data={"how": how},
+        )
+        _meet(ticket, MeetEvent.RESTORED, at=at, by=by)
+        _save(ticket, "restored_at", *_refresh_due(ticket))
+    return ticket
+
+
+# --- hooks for the escalation sweep (registered in TicketsConfig.ready) --------------------------
+
+_NOTICE_EVENT = {
+    "warning": TicketEvent.Kind.CLOCK_WARNING,
+    "breach": TicketEvent.Kind.CLOCK_BREACHED,
+    "leadership": TicketEvent.Kind.ESCALATED,
+}
+_NOTICE_TEXT = {
+    "warning": gettext_noop("Promise “%(milestone)s” due %(due)s is at risk; told %(people)s."),
+    "breach": gettext_noop("Promise “%(milestone)s” due %(due)s was breached; escalated to %(people)s."),
+    "leadership": gettext_noop(
+        "Promise “%(milestone)s” due %(due)s is still not met; escalated to %(people)s."
+    ),
+}
+
+
+def record_clock_notice(clock: Clock, level: str, recipients: list[User], at: datetime) -> None:
+    """One timeline event per clock notice, written inside the sweep's transaction.
+
+    Does not bump the ticket's version: a warning is not an edit, and must not
+    make someone's pending save conflict.
+    """
+    if not Ticket.objects.filter(pk=clock.subject_id).exists():
+        return  # a clock started for a ticket id that is not (or no longer) a ticket
+    people = ", ".join(str(user) for user in recipients) or "-"
+    body = _system_text(
+        _NOTICE_TEXT[level],
+        {
+            "milestone": clock.get_milestone_display(),
+            "due": _format_moment(clock.due_at) if clock.due_at else "-",
+            "people": people,
+        },
+    )
+    TicketEvent.objects.create(
+        ticket_id=clock.subject_id,
+        kind=_NOTICE_EVENT[level],
+        at=at,
+        body=body,
+        data={
+            "clock": clock.pk,
+            "milestone": clock.milestone,
+            "level": level,
+            "recipients": [user.pk for user in recipients],
+        },
+    )
+
+
+def refresh_ticket_due(subject_id: int) -> None:
+    """Refresh the queue's denormalised due fields after the sweep changed a clock."""
+    summary = subject_due_summary(subject_type=SUBJECT_TYPE, subject_id=subject_id)
+    Ticket.objects.filter(pk=subject_id).update(
+        next_due_at=summary.next_due_at, has_breach=summary.has_breach, is_provisional=summary.is_provisional
+    )
