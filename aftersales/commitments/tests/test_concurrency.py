@@ -1,4 +1,4 @@
-"""Two sweeps racing on PostgreSQL: exactly one notice and one outbox row per clock, level and person."""
+"""Two sweeps racing on PostgreSQL: one notice, one timeline event, one outbox row per clock and level."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from aftersales.commitments.policy_seed import seed_policy
 from aftersales.commitments.services import ClockContext
 from aftersales.customers.tests.factories import CustomerFactory
 from aftersales.notifications.models import OutboxMessage
+from aftersales.tickets.models import TicketEvent
+from aftersales.tickets.tests.factories import TicketFactory
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
@@ -33,11 +35,14 @@ def test_two_sweeps_started_together_write_each_notice_once():
     UserFactory(username="manager", role=Role.MANAGER)
     customer = CustomerFactory()
     clocks = 60
-    for subject_id in range(1, clocks + 1):
+    tickets = [
+        TicketFactory(customer=customer, unit__customer=customer, centre=centre) for _ in range(clocks)
+    ]
+    for ticket in tickets:
         services.start_clocks(
             subject_type="ticket",
-            subject_id=subject_id,
-            reference=f"SR-2026-{subject_id:06d}",
+            subject_id=ticket.pk,
+            reference=ticket.number,
             event=StartEvent.REPORTED,
             at=T0,
             context=ClockContext(
@@ -74,3 +79,7 @@ def test_two_sweeps_started_together_write_each_notice_once():
     rows = OutboxMessage.objects.filter(kind="clock_warning")
     assert rows.count() == clocks  # one recipient (the lead) per clock
     assert rows.values("reference").distinct().count() == clocks
+    # …and one timeline event on each ticket (written by the tickets app's hook).
+    warnings = TicketEvent.objects.filter(kind=TicketEvent.Kind.CLOCK_WARNING)
+    assert warnings.count() == clocks
+    assert warnings.values("ticket").distinct().count() == clocks
