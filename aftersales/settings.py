@@ -208,16 +208,28 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("AFTERSALES_LOG_LEVEL", "INFO")},
-}
+# Shown with severe faults when the routed service centre has no emergency contact of its own.
+AFTERSALES_EMERGENCY_CONTACT = env_str("AFTERSALES_EMERGENCY_CONTACT", "")
+# Larger attachments (mail, portal) are recorded as refused, with a note to staff.
+AFTERSALES_MAX_ATTACHMENT_MB = env_int("AFTERSALES_MAX_ATTACHMENT_MB", 25, minimum=1)
+# Mail intake acknowledges at most this many new tickets per sender per hour (mail loops, floods).
+AFTERSALES_MAIL_ACKS_PER_HOUR = env_int("AFTERSALES_MAIL_ACKS_PER_HOUR", 5, minimum=0)
 
 # Business settings that are deployment choices rather than service-policy data.
 AFTERSALES = {
     "VENDOR_NAME": env_str("AFTERSALES_VENDOR_NAME", "江南科友 Aftersales"),
     "SITE_URL": env_str("AFTERSALES_SITE_URL", "http://127.0.0.1:8000"),
+}
+
+# Notifications out (aftersales/notifications): delivery retries, night paging, chat robots, SMS.
+# Read when a message is sent, never at import; .env.example describes each variable.
+NOTIFICATIONS = {
+    "MAX_ATTEMPTS": env_int("NOTIFY_MAX_ATTEMPTS", 10, minimum=1),
+    "TIMEOUT_SECONDS": env_int("NOTIFY_TIMEOUT_SECONDS", 10, minimum=1),
+    "QUIET_HOURS": env_str("NOTIFY_QUIET_HOURS", "22:00-08:00"),
+    "ROBOT_HOSTS": env_list("NOTIFY_ROBOT_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"]),
+    "SMS_GATEWAY_URL": env_str("SMS_GATEWAY_URL", ""),
+    "SMS_GATEWAY_TOKEN_HEADER": env_str("SMS_GATEWAY_TOKEN_HEADER", "Authorization"),
+    "SMS_GATEWAY_TOKEN": env_str("SMS_GATEWAY_TOKEN", ""),
+    "SMS_GATEWAY_BODY": env_str("SMS_GATEWAY_BODY", '{"phone": "{phone}", "text": "{text}"}'),
 }

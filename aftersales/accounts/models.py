@@ -67,6 +67,12 @@ class ServiceCentre(models.Model):
     )
     wecom_webhook = models.URLField(_("WeCom robot webhook"), blank=True)
     dingtalk_webhook = models.URLField(_("DingTalk robot webhook"), blank=True)
+    dingtalk_secret = models.CharField(
+        _("DingTalk robot signing secret"),
+        max_length=100,
+        blank=True,
+        help_text=_("The robot's signing secret (加签, SEC…); blank when the robot does not sign."),
+    )
 
     class Meta:
         verbose_name = _("service centre")

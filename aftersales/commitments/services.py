@@ -387,6 +387,28 @@ def subject_due_summary(*, subject_type: str, subject_id: int) -> DueSummary:
     )
 
 
+def subject_due_summaries(*, subject_type: str, subject_ids: Iterable[int]) -> dict[int, DueSummary]:
+    """``subject_due_summary`` for many subjects in one grouped query (the sweep's batches)."""
+    running = Q(status=Clock.Status.RUNNING)
+    rows = (
+        Clock.objects.filter(subject_type=subject_type, subject_id__in=list(subject_ids))
+        .values("subject_id")
+        .annotate(
+            next_due=Min("due_at", filter=running),
+            breaches=Min("id", filter=Q(breached_at__isnull=False)),
+            provisional=Min("id", filter=Q(is_provisional=True, status__in=OPEN)),
+        )
+    )
+    return {
+        row["subject_id"]: DueSummary(
+            next_due_at=row["next_due"],
+            has_breach=row["breaches"] is not None,
+            is_provisional=row["provisional"] is not None,
+        )
+        for row in rows
+    }
+
+
 # --- calendar changes ----------------------------------------------------------------------
 
 
@@ -414,8 +436,7 @@ def recompute_provisional_clocks(years: set[int] | None = None) -> int:
     for subject_type, ids in touched.items():
         hooks = subjects.hooks_for(subject_type)
         if hooks is not None:
-            for subject_id in ids:
-                hooks.on_clocks_changed(subject_id)
+            hooks.on_clocks_changed(sorted(ids))
     return sum(len(ids) for ids in touched.values())
 
 
@@ -500,99 +521,129 @@ def _notice_text(clock: Clock, level: str) -> tuple[str, str]:
     return subject % values, body % values
 
 
-def _notify(clock: Clock, level: str, now: datetime, recipients: list) -> None:
-    from aftersales.notifications.services import queue_notice
+def _notify(notices: list[subjects.Notice], now: datetime) -> None:
+    """One outbox row per notice and recipient, in the recipient's language, one insert."""
+    from aftersales.notifications.services import queue_notices
 
-    for user in recipients:
-        with override(user.language or "zh-hans"):
-            subject, body = _notice_text(clock, level)
-        queue_notice(
-            kind=f"clock_{level}",
-            recipient=user,
-            subject=subject,
-            body=body,
-            reference=clock.reference,
-            dedupe_key=f"clock:{clock.pk}:{level}:{user.pk}",
-        )
+    rows = []
+    for notice in notices:
+        clock = notice.clock
+        for user in notice.recipients:
+            with override(user.language or "zh-hans"):
+                subject, body = _notice_text(clock, notice.level)
+            rows.append(
+                {
+                    "kind": f"clock_{notice.level}",
+                    "recipient": user,
+                    "subject": subject,
+                    "body": body,
+                    "reference": clock.reference,
+                    "dedupe_key": f"clock:{clock.pk}:{notice.level}:{user.pk}",
+                }
+            )
+    queue_notices(rows, now=now)
 
 
-def _escalate_one(clock_id: int, now: datetime, recipients: _Recipients, result: SweepResult) -> bool:
-    """Handle the next due level of one clock in its own transaction; False when nothing was due.
+def _apply_level(clock: Clock, level: str, now: datetime) -> None:
+    if level == ClockNotice.Level.WARNING:
+        clock.warned_at = clock.warned_at or now
+    elif level == ClockNotice.Level.BREACH:
+        clock.breached_at = clock.breached_at or clock.due_at
+    else:
+        clock.leadership_at = clock.leadership_at or now
 
-    The row lock (skipped when another sweep holds it) plus the unique
-    ClockNotice per clock and level make two concurrent sweeps harmless.
+
+def _write_notices(notices: list[subjects.Notice], now: datetime) -> list[subjects.Notice]:
+    """Insert the batch's ClockNotice rows; return the notices that are new.
+
+    Under row locks (PostgreSQL) or IMMEDIATE transactions (SQLite) no other
+    sweep holds these clocks, so the bulk insert normally succeeds. The unique
+    constraint is the backstop: if another writer got there first, fall back to
+    one savepoint per notice and keep only ours.
+    """
+    rows = [
+        ClockNotice(clock=n.clock, level=n.level, created_at=now, recipients=[u.pk for u in n.recipients])
+        for n in notices
+    ]
+    try:
+        with transaction.atomic():
+            ClockNotice.objects.bulk_create(rows)
+        return notices
+    except IntegrityError:
+        fresh = []
+        for notice, row in zip(notices, rows, strict=True):
+            row.pk = None
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                continue
+            fresh.append(notice)
+        return fresh
+
+
+def _sweep_batch(now: datetime, recipients: _Recipients, result: SweepResult, batch_size: int) -> int:
+    """Handle up to ``batch_size`` due clocks in one transaction; return how many were due.
+
+    Clocks another sweep holds are skipped (``SKIP LOCKED``), so two sweeps
+    share the work instead of doubling it. All levels a clock has due are
+    handled at once (a sweep that was down sends the breach, not a stale warning).
     """
     with transaction.atomic():
-        clock = (
+        clocks = list(
             Clock.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("rule", "assignee")
-            .filter(pk=clock_id)
-            .first()
+            .filter(next_action_at__lte=now)
+            .order_by("next_action_at")[:batch_size]
         )
-        if clock is None:
-            return False
-        level = _level_due(clock, now)
-        if level is None:
+        if not clocks:
+            return 0
+        notices: list[subjects.Notice] = []
+        for clock in clocks:
+            level = _level_due(clock, now)
+            while level is not None:
+                # A breach supersedes a warning that was never sent: no stale "at risk" notice.
+                notices.append(subjects.Notice(clock, level, recipients.for_level(clock, level), now))
+                _apply_level(clock, level, now)
+                level = _level_due(clock, now)
             clock.next_action_at = _next_action_at(clock, clock.rule)
-            clock.save(update_fields=["next_action_at"])
-            return False
-        people = recipients.for_level(clock, level)
-        try:
-            with transaction.atomic():
-                ClockNotice.objects.create(
-                    clock=clock, level=level, created_at=now, recipients=[u.pk for u in people]
-                )
-        except IntegrityError:
-            already = True
-        else:
-            already = False
-        if level == ClockNotice.Level.WARNING:
-            clock.warned_at = clock.warned_at or now
-            result.warnings += 0 if already else 1
-        elif level == ClockNotice.Level.BREACH:
-            clock.breached_at = clock.breached_at or clock.due_at
-            result.breaches += 0 if already else 1
-        else:
-            clock.leadership_at = clock.leadership_at or now
-            result.leadership += 0 if already else 1
-        _save(clock, "warned_at", "breached_at", "leadership_at")
-        if not already:
-            _notify(clock, level, now, people)
-            hooks = subjects.hooks_for(clock.subject_type)
+        Clock.objects.bulk_update(
+            clocks, ["warned_at", "breached_at", "leadership_at", "next_action_at"], batch_size=250
+        )
+        fresh = _write_notices(notices, now) if notices else []
+        _notify(fresh, now)
+        for notice in fresh:
+            if notice.level == ClockNotice.Level.WARNING:
+                result.warnings += 1
+            elif notice.level == ClockNotice.Level.BREACH:
+                result.breaches += 1
+            else:
+                result.leadership += 1
+            result.clock_ids.append(notice.clock.pk)
+        by_type: dict[str, list[subjects.Notice]] = {}
+        for notice in fresh:
+            by_type.setdefault(notice.clock.subject_type, []).append(notice)
+        for subject_type, group in by_type.items():
+            hooks = subjects.hooks_for(subject_type)
             if hooks is not None:
-                hooks.on_notice(clock, level, people, now)
-                hooks.on_clocks_changed(clock.subject_id)
-            result.clock_ids.append(clock.pk)
-        return True
+                hooks.on_notices(group)
+                hooks.on_clocks_changed(sorted({n.clock.subject_id for n in group}))
+        return len(clocks)
 
 
 def sweep(*, now: datetime | None = None, batch_size: int = 500) -> SweepResult:
     """Warn before, and escalate at and after, every due promise; safe to run anywhere, twice.
 
     Only clocks whose ``next_action_at`` has come are read (an indexed range
-    scan), so the cost follows the clocks that are due, not the open ones. Each
-    clock is handled in its own short transaction.
+    scan), so the cost follows the clocks that are due, not the open ones.
+    Clocks are handled in batches, each in one short transaction with a
+    fixed number of queries plus one outbox row per recipient.
     """
     now = now or timezone.now()
     recipients = _Recipients(now)
     result = SweepResult()
-    seen_without_action: set[int] = set()
-    while True:
-        ids = list(
-            Clock.objects.filter(next_action_at__lte=now)
-            .exclude(pk__in=seen_without_action)
-            .order_by("next_action_at")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            break
-        for clock_id in ids:
-            # A clock may have several levels due (the sweep was down): loop until it has none.
-            handled = False
-            while _escalate_one(clock_id, now, recipients, result):
-                handled = True
-            if not handled:
-                seen_without_action.add(clock_id)
+    while _sweep_batch(now, recipients, result, batch_size):
+        pass
     if result.notices:
         logger.info(
             "sweep: %s warnings, %s breaches, %s escalations",

@@ -15,17 +15,30 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Notice:
+    """One escalation notice of one clock: the level, who was told, and when."""
+
+    clock: Any
+    level: str
+    recipients: list
+    at: datetime
+
+
+@dataclass(frozen=True)
 class SubjectHooks:
-    on_notice: Callable[[Any, str, list, datetime], None]
-    on_clocks_changed: Callable[[int], None]
+    """Batch hooks: the sweep hands over all notices of a batch at once, so the owner
+    can write its timeline events and refresh its due fields with a few queries."""
+
+    on_notices: Callable[[list[Notice]], None]
+    on_clocks_changed: Callable[[list[int]], None]
 
 
 _REGISTRY: dict[str, SubjectHooks] = {}
 
 
-def register(subject_type: str, *, on_notice, on_clocks_changed) -> None:
+def register(subject_type: str, *, on_notices, on_clocks_changed) -> None:
     """Declare the hooks for one subject type (idempotent: a re-register replaces)."""
-    _REGISTRY[subject_type] = SubjectHooks(on_notice=on_notice, on_clocks_changed=on_clocks_changed)
+    _REGISTRY[subject_type] = SubjectHooks(on_notices=on_notices, on_clocks_changed=on_clocks_changed)
 
 
 def hooks_for(subject_type: str) -> SubjectHooks | None:

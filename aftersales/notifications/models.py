@@ -19,6 +19,7 @@ class OutboxMessage(models.Model):
     Delivery is at least once: the worker sends, then marks it sent. The
     stable ``message_id`` lets a receiver recognise a resend. ``dedupe_key``
     (unique when set) keeps a retried service from queueing a notice twice.
+    A console-inbox (desk) row is delivered by being there: it is stored as sent.
     """
 
     class Channel(models.TextChoices):
@@ -42,7 +43,21 @@ class OutboxMessage(models.Model):
         related_name="outbox_messages",
         verbose_name=_("recipient"),
     )
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address = models.CharField(
+        _("address"),
+        max_length=300,
+        blank=True,
+        help_text=_("E-mail address, mobile number, or for a group robot the mobiles it mentions."),
+    )
+    centre = models.ForeignKey(
+        "accounts.ServiceCentre",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+        verbose_name=_("service centre"),
+        help_text=_("For a group-robot message: the centre whose WeCom or DingTalk group it goes to."),
+    )
     language = models.CharField(_("language"), max_length=8, default="zh-hans")
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("body"))

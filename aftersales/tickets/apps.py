@@ -14,6 +14,6 @@ class TicketsConfig(AppConfig):
 
         subjects.register(
             services.SUBJECT_TYPE,
-            on_notice=services.record_clock_notice,
-            on_clocks_changed=services.refresh_ticket_due,
+            on_notices=services.record_clock_notices,
+            on_clocks_changed=services.refresh_tickets_due,
         )

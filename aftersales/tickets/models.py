@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import ServiceCentre
@@ -394,3 +398,62 @@ class TicketSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Ticket settings"))
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A generated storage name: the sender's file name never chooses a path.
+
+    ``filename`` is ignored but for a short, sanitised extension, so a name
+    such as ``../../settings.py`` or ``发票.PDF`` lands at
+    ``attachments/2026/11/<uuid hex>.pdf``.
+    """
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    extension = f".{suffix}" if re.fullmatch(r"[a-z0-9]{1,8}", suffix) else ""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class Attachment(models.Model):
+    """A file a customer or a colleague sent with a ticket (mail, portal or console upload).
+
+    The stored name is generated; ``original_name`` is for display only. An
+    oversize file is recorded as ``refused`` without content, with the reason,
+    so staff know something was sent that never arrived.
+    """
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("ticket")
+    )
+    event = models.ForeignKey(
+        TicketEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("timeline event"),
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200, blank=True)
+    original_name = models.CharField(_("original name"), max_length=255, blank=True)
+    content_type = models.CharField(_("content type"), max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), default=0)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    is_public = models.BooleanField(_("visible to the customer"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("created at"))
+    refused = models.BooleanField(_("refused"), default=False)
+    refusal_reason = models.CharField(_("refusal reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name

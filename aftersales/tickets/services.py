@@ -19,13 +19,16 @@ Notices to people are outbox rows written in the same transaction too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, F, Model, OuterRef
 from django.template.loader import render_to_string
@@ -43,9 +46,11 @@ from aftersales.commitments.services import (
     resume_clocks,
     retarget_clocks,
     start_clocks,
+    subject_due_summaries,
     subject_due_summary,
     update_clock_context,
 )
+from aftersales.commitments.subjects import Notice
 from aftersales.core.business_time import add_minutes, local_date, local_zone
 from aftersales.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from aftersales.core.numbering import next_document_number
@@ -54,6 +59,7 @@ from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.services import queue_notice
 from aftersales.tickets import queries, workflow
 from aftersales.tickets.models import (
+    Attachment,
     Channel,
     Entitlement,
     FollowUp,
@@ -370,9 +376,10 @@ def _notify_reporter(
 
 def _emergency_contact(ticket: Ticket) -> str:
     """For a severe fault the acknowledgement shows the after-sales manager's direct line."""
-    if ticket.severity != Severity.SEVERE or ticket.centre is None:
+    if ticket.severity != Severity.SEVERE:
         return ""
-    return ticket.centre.emergency_contact
+    own = ticket.centre.emergency_contact if ticket.centre is not None else ""
+    return own or settings.AFTERSALES_EMERGENCY_CONTACT
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -488,6 +495,7 @@ def open_ticket(
     centre: ServiceCentre | None = None,
     guidance_given: bool = False,
     guidance: str = "",
+    acknowledge: bool = True,
     now: datetime | None = None,
 ) -> Ticket:
     """Turn a report into a ticket with its number, clocks and acknowledgement.
@@ -499,7 +507,8 @@ def open_ticket(
     specialist taking the report, the customer user reporting on the portal,
     or None for a channel the system reads by itself (the mailbox).
     A phone report with ``guidance_given`` meets the response promise with the
-    call itself (L1 hotline guidance).
+    call itself (L1 hotline guidance). ``acknowledge=False`` queues no
+    acknowledgement (mail intake, when one sender has had too many this hour).
     """
     now = _moment(now)
     reported_at = reported_at or now
@@ -580,13 +589,15 @@ def open_ticket(
                 data={"direction": CALL_INBOUND, "guidance_given": True},
             )
             fields = _first_response(ticket, at=reported_at, by=by)
-        message = _notify_reporter(
-            ticket,
-            "acknowledgement",
-            kind="ticket_acknowledgement",
-            context={"emergency_contact": _emergency_contact(ticket)},
-            dedupe_key=f"ticket:{ticket.pk}:ack",
-        )
+        message = None
+        if acknowledge:
+            message = _notify_reporter(
+                ticket,
+                "acknowledgement",
+                kind="ticket_acknowledgement",
+                context={"emergency_contact": _emergency_contact(ticket)},
+                dedupe_key=f"ticket:{ticket.pk}:ack",
+            )
         if message is not None:
             _record(
                 ticket,
@@ -1547,40 +1558,278 @@ _NOTICE_TEXT = {
 }
 
 
-def record_clock_notice(clock: Clock, level: str, recipients: list[User], at: datetime) -> None:
+def record_clock_notices(notices: list[Notice]) -> None:
     """One timeline event per clock notice, written inside the sweep's transaction.
 
-    Does not bump the ticket's version: a warning is not an edit, and must not
-    make someone's pending save conflict.
+    Batched: the sweep hands over a whole batch, written with one insert. Does
+    not bump the tickets' versions: a warning is not an edit, and must not make
+    someone's pending save conflict.
     """
-    if not Ticket.objects.filter(pk=clock.subject_id).exists():
-        return  # a clock started for a ticket id that is not (or no longer) a ticket
-    people = ", ".join(str(user) for user in recipients) or "-"
-    body = _system_text(
-        _NOTICE_TEXT[level],
-        {
-            "milestone": clock.get_milestone_display(),
-            "due": _format_moment(clock.due_at) if clock.due_at else "-",
-            "people": people,
-        },
-    )
-    TicketEvent.objects.create(
-        ticket_id=clock.subject_id,
-        kind=_NOTICE_EVENT[level],
-        at=at,
-        body=body,
-        data={
-            "clock": clock.pk,
-            "milestone": clock.milestone,
-            "level": level,
-            "recipients": [user.pk for user in recipients],
-        },
+    ticket_ids = {notice.clock.subject_id for notice in notices}
+    # A clock may name a ticket id that is not (or no longer) a ticket.
+    existing = set(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", flat=True))
+    events = []
+    for notice in notices:
+        clock = notice.clock
+        if clock.subject_id not in existing:
+            continue
+        body = _system_text(
+            _NOTICE_TEXT[notice.level],
+            {
+                "milestone": clock.get_milestone_display(),
+                "due": _format_moment(clock.due_at) if clock.due_at else "-",
+                "people": ", ".join(str(user) for user in notice.recipients) or "-",
+            },
+        )
+        events.append(
+            TicketEvent(
+                ticket_id=clock.subject_id,
+                kind=_NOTICE_EVENT[notice.level],
+                at=notice.at,
+                body=body,
+                data={
+                    "clock": clock.pk,
+                    "milestone": clock.milestone,
+                    "level": notice.level,
+                    "recipients": [user.pk for user in notice.recipients],
+                },
+            )
+        )
+    TicketEvent.objects.bulk_create(events, batch_size=500)
+
+
+def refresh_tickets_due(subject_ids: list[int]) -> None:
+    """Refresh the queue's denormalised due fields after the sweep changed clocks."""
+    summaries = subject_due_summaries(subject_type=SUBJECT_TYPE, subject_ids=subject_ids)
+    tickets = [
+        Ticket(
+            pk=ticket_id,
+            next_due_at=summary.next_due_at,
+            has_breach=summary.has_breach,
+            is_provisional=summary.is_provisional,
+        )
+        for ticket_id, summary in summaries.items()
+    ]
+    Ticket.objects.bulk_update(tickets, ["next_due_at", "has_breach", "is_provisional"], batch_size=250)
+
+
+# --- customer messages and attachments -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file as a channel received it: mail intake builds these from MIME parts.
+
+    ``content`` is None when the channel already knows it will not keep the
+    file (then ``size`` says how large it was); the portal may pass Django
+    ``UploadedFile`` objects to ``attach_files`` instead.
+    """
+
+    name: str
+    content_type: str
+    content: bytes | None
+    size: int | None = None
+
+
+def max_attachment_bytes() -> int:
+    """The configured size limit (``AFTERSALES_MAX_ATTACHMENT_MB``, default 25 MB)."""
+    return int(float(settings.AFTERSALES_MAX_ATTACHMENT_MB) * 1024 * 1024)
+
+
+_NAME_UNSAFE = str.maketrans({"\r": " ", "\n": " ", "\x00": "", "/": "_", "\\": "_"})
+
+
+def _display_name(name: str) -> str:
+    """The sender's file name, for display only: no path, no control characters."""
+    return name.translate(_NAME_UNSAFE).strip()[:255]
+
+
+def _as_incoming(upload: IncomingFile | File) -> IncomingFile:
+    if isinstance(upload, IncomingFile):
+        return upload
+    content = b"".join(upload.chunks())
+    return IncomingFile(
+        name=upload.name or "",
+        content_type=getattr(upload, "content_type", "") or "application/octet-stream",
+        content=content,
+        size=len(content),
     )
 
 
-def refresh_ticket_due(subject_id: int) -> None:
-    """Refresh the queue's denormalised due fields after the sweep changed a clock."""
-    summary = subject_due_summary(subject_type=SUBJECT_TYPE, subject_id=subject_id)
-    Ticket.objects.filter(pk=subject_id).update(
-        next_due_at=summary.next_due_at, has_breach=summary.has_breach, is_provisional=summary.is_provisional
-    )
+def attach_files(
+    *,
+    ticket: Ticket,
+    files: Iterable[IncomingFile | File],
+    at: datetime,
+    by: User | None = None,
+    event: TicketEvent | None = None,
+    is_public: bool = True,
+) -> list[Attachment]:
+    """Keep the files sent with a ticket under generated names, in the caller's transaction.
+
+    A file over the configured limit is recorded as refused, without content,
+    and an internal note tells staff what was not kept: the message it came
+    with is still taken in. Call inside the transaction that records ``event``.
+    """
+    limit = max_attachment_bytes()
+    kept = []
+    refused_names = []
+    for upload in files:
+        incoming = _as_incoming(upload)
+        size = incoming.size if incoming.size is not None else len(incoming.content or b"")
+        attachment = Attachment(
+            ticket=ticket,
+            event=event,
+            original_name=_display_name(incoming.name),
+            content_type=(incoming.content_type or "application/octet-stream")[:120],
+            size=size,
+            is_public=is_public,
+            uploaded_by=by,
+            created_at=at,
+        )
+        if incoming.content is None or size > limit:
+            attachment.refused = True
+            attachment.refusal_reason = _system_text(
+                gettext_noop("Larger than the %(limit)s MB limit (%(size)s bytes); not kept."),
+                {"limit": settings.AFTERSALES_MAX_ATTACHMENT_MB, "size": size},
+            )[:300]
+            refused_names.append(attachment.original_name or "-")
+        else:
+            attachment.sha256 = hashlib.sha256(incoming.content).hexdigest()
+            attachment.file.save(incoming.name or "file", ContentFile(incoming.content), save=False)
+        attachment.save()
+        kept.append(attachment)
+    if refused_names:
+        _record(
+            ticket,
+            TicketEvent.Kind.NOTE,
+            by=None,
+            at=at,
+            body=_system_text(
+                gettext_noop(
+                    "Attachments refused for exceeding the %(limit)s MB limit: %(names)s. "
+                    "Ask the customer for another way to send them."
+                ),
+                {"limit": settings.AFTERSALES_MAX_ATTACHMENT_MB, "names": ", ".join(refused_names)},
+            ),
+            data={"refused_attachments": [a.pk for a in kept if a.refused]},
+        )
+    return kept
+
+
+def _check_message_author(ticket: Ticket, by: User | None) -> None:
+    if by is None:
+        return
+    if by.is_customer_user:
+        if not by.is_active or not workflow.is_customer_contact(by, ticket.customer):
+            raise NotPermitted(gettext("You can write only about your own organisation's tickets."))
+        return
+    _require_capability(by, Capability.REPLY_TICKET, gettext("record a customer's message"))
+
+
+def _customer_may_reopen(ticket: Ticket, mover: User | None, at: datetime) -> bool:
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        return False
+    try:
+        workflow.check_move(ticket, "customer_reopened", user=mover, at=at)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def add_customer_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    channel: str,
+    at: datetime | None = None,
+    by: User | None = None,
+    attachments: Iterable[IncomingFile | File] = (),
+    message_id: str = "",
+) -> TicketEvent:
+    """Put a customer's message (mail, portal) on the ticket and move the ticket as they expect.
+
+    Waiting → in progress (paused clocks resume); resolved, or closed within
+    the reopen window → reopened, back to work; new, accepted or in progress
+    → just recorded. A message about a cancelled ticket, or a closed one past
+    the window, is recorded with a note for a specialist, who decides whether
+    it is a new report: a ticket is never opened behind their back.
+    ``by`` is the customer user on the portal, staff recording it, or None for
+    mail. With a ``message_id`` a second delivery of the same message returns
+    the first event. Returns the public customer-reply event (``event.ticket``
+    is the updated ticket; its ``attachments`` the files).
+    """
+    at = _moment(at)
+    files = list(attachments)
+    body = (body or "").strip()
+    if not body and not files:
+        raise InvalidInput(gettext("The message is empty."))
+    if channel not in Channel.values:
+        raise InvalidInput(gettext("Unknown channel “%(channel)s”.") % {"channel": channel})
+    _check_message_author(ticket, by)
+    with _changing(ticket, None):
+        if message_id:
+            earlier = ticket.events.filter(
+                kind=TicketEvent.Kind.CUSTOMER_REPLY, data__message_id=message_id
+            ).first()
+            if earlier is not None:
+                return earlier
+        fields: list[str] = []
+        # The reopening is the customer's doing: staff recording their message reopen as the system.
+        mover = by if by is None or by.is_customer_user else None
+        if ticket.status == Status.WAITING:
+            _move(ticket, "customer_replied", by=by, at=at)
+            resume_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
+            fields += ["status", *_refresh_due(ticket)]
+        elif _customer_may_reopen(ticket, mover, at):
+            _move(
+                ticket,
+                "customer_reopened",
+                by=mover,
+                at=at,
+                why=_system_text(gettext_noop("Reopened by the customer's message."), {}),
+                data={"channel": channel},
+            )
+            ticket.closed_at = None
+            ticket.resolved_at = None
+            ticket.auto_closed = False
+            fields += ["status", "closed_at", "resolved_at", "auto_closed"]
+        event = _record(
+            ticket,
+            TicketEvent.Kind.CUSTOMER_REPLY,
+            by=by,
+            at=at,
+            body=body,
+            is_public=True,
+            data={"channel": channel, "message_id": message_id, "attachments": len(files)},
+        )
+        if ticket.status in (Status.CLOSED, Status.CANCELLED):
+            _record(
+                ticket,
+                TicketEvent.Kind.NOTE,
+                by=None,
+                at=at,
+                body=_system_text(
+                    gettext_noop(
+                        "The customer wrote about %(number)s, which is %(status)s and cannot be reopened: "
+                        "a specialist should decide whether to open a new ticket."
+                    ),
+                    {"number": ticket.number, "status": Status(ticket.status).label},
+                ),
+                data={"needs_review": True, "message_id": message_id},
+            )
+        attach_files(ticket=ticket, files=files, at=at, by=by, event=event, is_public=True)
+        _save(ticket, *fields)
+    return event
+
+
+def add_system_note(
+    *, ticket: Ticket, body: str, at: datetime | None = None, data: dict | None = None
+) -> TicketEvent:
+    """A staff-only note the system writes (mail intake: an auto-reply or a bounce about the
+    ticket, a sender to link to a customer). Not an edit: the version stays, so nobody's
+    pending save conflicts with it."""
+    at = _moment(at)
+    body = _require_text(body, gettext("The note is empty."))
+    with transaction.atomic():
+        return _record(ticket, TicketEvent.Kind.NOTE, by=None, at=at, body=body, data=data)

@@ -208,6 +208,7 @@ MOVES: dict[str, Move] = {
             Status.CLOSED,
             C.RECORD_FOLLOWUP,
             needs=_("satisfaction 1–5, comment"),
+            customer_may=True,  # the customer confirms and rates in the portal (the follow-up, 回访)
         ),
         Move(
             "not_fixed",
@@ -216,6 +217,7 @@ MOVES: dict[str, Move] = {
             Status.IN_PROGRESS,
             C.RECORD_FOLLOWUP,
             needs=_("what still fails"),
+            customer_may=True,
         ),
         Move(
             "close",
@@ -242,6 +244,16 @@ MOVES: dict[str, Move] = {
             C.CLOSE_TICKET,
             conditions=(WITHIN_REOPEN_WINDOW,),
             needs=_("a reason"),
+        ),
+        Move(
+            "customer_reopened",
+            _("Reopened by the customer's message"),
+            frozenset({Status.RESOLVED, Status.CLOSED}),
+            Status.IN_PROGRESS,
+            None,
+            conditions=(WITHIN_REOPEN_WINDOW,),
+            system_may=True,
+            customer_may=True,
         ),
         Move("cancel", _("Cancel"), OPEN, Status.CANCELLED, C.CANCEL_TICKET, needs=_("a reason")),
         Move(

@@ -13,6 +13,7 @@ from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import ServiceCentreFactory, UserFactory
 from aftersales.commitments import services as commitments
 from aftersales.commitments.models import Clock, CommitmentRule, Milestone
+from aftersales.commitments.subjects import Notice
 from aftersales.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from aftersales.customers.tests.factories import ContactFactory, SiteFactory
 from aftersales.notifications.models import OutboxMessage
@@ -887,8 +888,15 @@ def test_the_clock_sweep_writes_its_warning_on_the_timeline_and_refreshes_the_qu
 
 
 def test_the_sweep_ignores_a_clock_whose_ticket_does_not_exist():
-    services.record_clock_notice(
-        Clock(subject_type="ticket", subject_id=999_999, milestone=Milestone.RESPONSE), "warning", [], T0
+    services.record_clock_notices(
+        [
+            Notice(
+                Clock(subject_type="ticket", subject_id=999_999, milestone=Milestone.RESPONSE),
+                "warning",
+                [],
+                T0,
+            )
+        ]
     )
 
     assert TicketEvent.objects.count() == 0

@@ -53,7 +53,7 @@ USER_MOVES = [name for name, move in workflow.MOVES.items() if move.capability i
 
 
 def test_every_move_a_person_makes_has_a_service_in_this_test():
-    assert set(USER_MOVES) | {"auto_close"} == set(workflow.MOVES)
+    assert set(USER_MOVES) | {"auto_close", "customer_reopened"} == set(workflow.MOVES)
 
 
 @pytest.mark.parametrize("status", list(Status))
@@ -119,7 +119,7 @@ def test_leadership_cannot_make_any_move(cast, move):
     assert Ticket.objects.get(pk=ticket.pk).status == source
 
 
-@pytest.mark.parametrize("move", [m for m in USER_MOVES if m != "customer_replied"])
+@pytest.mark.parametrize("move", [m for m in USER_MOVES if not workflow.MOVES[m].customer_may])
 def test_a_customer_user_cannot_make_a_staff_move_even_on_their_own_ticket(cast, customers, move):
     source = sorted(workflow.MOVES[move].sources)[0]
     ticket = TicketFactory(status=source, unit__customer=customers.first)
@@ -158,6 +158,7 @@ def test_only_the_system_closes_a_ticket_for_silence(cast):
         ("leader", Status.IN_PROGRESS, set()),
         ("customer1", Status.WAITING, {"customer_replied"}),
         ("customer1", Status.NEW, set()),
+        ("customer1", Status.RESOLVED, {"confirm_fixed", "not_fixed"}),
     ],
 )
 def test_allowed_moves_offer_what_the_user_may_do_now(cast, customers, role, status, expected):
