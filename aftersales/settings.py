@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "aftersales.commitments",
     "aftersales.notifications",
     "aftersales.tickets",
+    "aftersales.reports",
     "aftersales.desk",
 ]
 
@@ -66,7 +67,7 @@ WSGI_APPLICATION = "aftersales.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "aftersales" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,0 +1,1 @@
+"""Staff console pages, one module per area: sign-in, queue, tickets, phone intake, inbox."""
