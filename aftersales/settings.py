@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "aftersales.notifications",
     "aftersales.tickets",
     "aftersales.reports",
+    "aftersales.search",
     "aftersales.desk",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("desk/search/", include("aftersales.search.urls")),
     path("desk/", include("aftersales.desk.urls")),
     path("reports/", include("aftersales.reports.urls")),
 ]
