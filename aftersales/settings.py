@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "aftersales.commitments",
     "aftersales.notifications",
     "aftersales.tickets",
+    "aftersales.intake",
     "aftersales.reports",
     "aftersales.search",
     "aftersales.desk",

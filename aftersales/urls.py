@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("desk/search/", include("aftersales.search.urls")),
+    path("desk/mail/", include("aftersales.intake.urls")),
     path("desk/", include("aftersales.desk.urls")),
     path("reports/", include("aftersales.reports.urls")),
 ]
