@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "aftersales.reports",
     "aftersales.search",
     "aftersales.desk",
+    "aftersales.portal",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,36 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Customer portal and sign-in hardening (issue 4: §3 portal, §4b sign-in) ---------------------
+# django-axes counts failed sign-ins per account AND address: someone guessing one account's password
+# is stopped after AFTERSALES_LOGIN_FAILURE_LIMIT tries for AFTERSALES_LOGIN_COOLOFF_MINUTES, while
+# the same account signing in from elsewhere is not locked out by them. Its backend goes first so a
+# locked-out attempt never reaches the password check; its middleware last, to turn a lockout into
+# the lockout page (429).
+INSTALLED_APPS = [*INSTALLED_APPS, "axes"]
+MIDDLEWARE = [*MIDDLEWARE, "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AFTERSALES_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AFTERSALES_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60  # hours, as axes reads it
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "aftersales.accounts.views.locked_out"
+# Behind N reverse proxies (nginx) the client's address is the N-th from the right in
+# X-Forwarded-For; 0 trusts only the socket's address (no proxy).
+AFTERSALES_PROXY_COUNT = env_int("AFTERSALES_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "aftersales.accounts.views.client_ip_address"
+# A password-reset link works once (it is bound to the password) and expires after this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 24 * 3600, minimum=60)
+LANGUAGE_COOKIE_SECURE = _SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("AFTERSALES_LOG_LEVEL", "INFO")},
+}
 
 # Shown with severe faults when the routed service centre has no emergency contact of its own.
 AFTERSALES_EMERGENCY_CONTACT = env_str("AFTERSALES_EMERGENCY_CONTACT", "")

@@ -15,6 +15,8 @@ urlpatterns = [
     path("desk/search/", include("aftersales.search.urls")),
     path("desk/mail/", include("aftersales.intake.urls")),
     path("desk/", include("aftersales.desk.urls")),
+    path("portal/", include("aftersales.portal.urls")),
+    path("account/", include("aftersales.accounts.urls")),
     path("reports/", include("aftersales.reports.urls")),
 ]
 

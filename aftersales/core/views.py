@@ -19,5 +19,8 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Staff go to the console; everyone else to the sign-in page."""
+    """Customer users go to the portal; staff (and anyone not signed in) to the console."""
+    user = request.user
+    if user.is_authenticated and getattr(user, "is_customer_user", False):
+        return HttpResponseRedirect(reverse("portal:home"))
     return HttpResponseRedirect(reverse("desk:queue"))
