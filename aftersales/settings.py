@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "huey.contrib.djhuey",
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "aftersales.commitments",
     "aftersales.notifications",
     "aftersales.tickets",
+    "aftersales.api",
     "aftersales.intake",
     "aftersales.reports",
     "aftersales.search",
@@ -182,20 +184,49 @@ def _huey() -> dict:
 HUEY = _huey()
 
 REST_FRAMEWORK = {
+    # Token first: an unauthenticated call gets 401 with "WWW-Authenticate: Token", not a bare 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["aftersales.api.permissions.IsActiveUser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "aftersales.api.pagination.IdCursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["aftersales.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "aftersales.api.errors.api_exception_handler",
     "PAGE_SIZE": 50,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Aftersales API",
+    "DESCRIPTION": (
+        "Tickets, units with their entitlement, customers, contacts and the phone system's screen pop. "
+        "Authenticate with `Authorization: Token <key>` (a token per integration user, created by an "
+        "administrator) or a signed-in session. Errors are `{\"error\": {\"code\", \"message\", "
+        "\"fields\"}}`."
+    ),
     "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketKindEnum": "aftersales.tickets.models.Kind",
+        "ProductKindEnum": "aftersales.units.models.ProductModel.Kind",
+        "ContractKindEnum": "aftersales.units.models.Contract.Kind",
+        "EntitlementEnum": "aftersales.tickets.models.Entitlement",
+        "VerdictEnum": "aftersales.api.serializers.VERDICT_CHOICES",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "aftersales.api.schema.add_error_responses",
+    ],
+    # Intranet installations have no internet: Swagger UI comes from our own static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # Production hardening: DJANGO_SECURE=1 behind HTTPS turns on every check --deploy wants.

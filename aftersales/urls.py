@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/", include("aftersales.portal.urls")),
     path("account/", include("aftersales.accounts.urls")),
     path("reports/", include("aftersales.reports.urls")),
+    path("api/v1/", include("aftersales.api.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,27 @@
+"""``/api/v1/``: tickets, units, customers, contacts, the PBX screen pop, the schema and its page.
+
+The documentation page loads Swagger UI from this server's static files
+(drf-spectacular-sidecar): the product runs on intranets without internet.
+"""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from aftersales.api import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("tickets", views.TicketViewSet, basename="ticket")
+router.register("units", views.UnitViewSet, basename="unit")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("contacts", views.ContactViewSet, basename="contact")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("calls/", views.CallView.as_view(), name="calls"),
+    *router.urls,
+    re_path(r"^(?P<path>.*)$", views.unknown_endpoint, name="unknown"),  # last: a JSON 404
+]
