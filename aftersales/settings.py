@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "aftersales.search",
     "aftersales.desk",
     "aftersales.portal",
+    "aftersales.demo",
 ]
 
 MIDDLEWARE = [
