@@ -272,6 +272,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("AFTERSALES_LOG_LEVEL", "INFO")},
+    # Huey logs every task it runs at INFO: several a minute from the periodic work alone.
+    "loggers": {"huey": {"level": env_str("HUEY_LOG_LEVEL", "WARNING")}},
 }
 
 # Shown with severe faults when the routed service centre has no emergency contact of its own.
