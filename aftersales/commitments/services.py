@@ -298,12 +298,19 @@ def retarget_clocks(
 
 @transaction.atomic
 def update_clock_context(
-    *, subject_type: str, subject_id: int, centre_id: int | None, assignee_id: int | None
+    *,
+    subject_type: str,
+    subject_id: int,
+    centre_id: int | None,
+    assignee_id: int | None,
+    customer_id: int | None = None,
 ) -> None:
-    """Keep the clocks' recipients current after an assignment or re-routing."""
-    Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).update(
-        centre_id=centre_id, assignee_id=assignee_id
-    )
+    """Keep the clocks' recipients current after an assignment or re-routing; with
+    ``customer_id`` (a ticket linked to its real customer) the customer's reports count them."""
+    changes: dict[str, int | None] = {"centre_id": centre_id, "assignee_id": assignee_id}
+    if customer_id is not None:
+        changes["customer_id"] = customer_id
+    Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).update(**changes)
 
 
 @transaction.atomic

@@ -13,14 +13,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from aftersales.accounts.backends import PERMISSION_APP
 from aftersales.accounts.models import ServiceCentre, User
+from aftersales.accounts.roles import Capability
 from aftersales.customers.models import Contact, Customer
 from aftersales.desk.queries import find_visible_ticket, on_site_engineers, ticket_workers
+from aftersales.intake.models import UNIDENTIFIED_CUSTOMER_CODE
 from aftersales.tickets import services, workflow
 from aftersales.tickets.models import Channel, Entitlement, Kind, Level, Severity, Ticket
 from aftersales.units.models import Contract, Unit
@@ -699,10 +702,107 @@ class ComplaintOutcomeForm(TicketActionForm):
         )
 
 
+def _one_or_none(matches: QuerySet[Any], too_many: str) -> Any:
+    """The single match, None when nothing matches; several matches need a more precise entry."""
+    found = list(matches[:2])
+    if len(found) > 1:
+        raise forms.ValidationError(too_many)
+    return found[0] if found else None
+
+
+def _contact_matching(customer: Customer, text: str) -> Contact:
+    """The one contact of the customer (or of its head office) with this e-mail, number or name."""
+    owners = [customer.pk] + ([customer.parent_id] if customer.parent_id else [])
+    contacts = Contact.objects.filter(customer_id__in=owners).filter(
+        Q(email__iexact=text) | Q(mobile=text) | Q(phone=text) | Q(name=text)
+    )
+    too_many = gettext("Several contacts match “%(text)s”: enter their e-mail or mobile.") % {"text": text}
+    contact = _one_or_none(contacts, too_many)
+    if contact is None:
+        raise forms.ValidationError(
+            gettext("No contact of %(customer)s matches “%(text)s”.") % {"customer": customer, "text": text}
+        )
+    return contact
+
+
+class LinkCustomerForm(TicketActionForm):
+    """Link a ticket mail intake opened for an unknown sender to the customer the specialist found.
+
+    Not a workflow step: it is offered on any ticket still on the intake's
+    placeholder customer, to whoever takes reports (``offered_form_classes``).
+    """
+
+    name = "link_customer"
+    workflow_names = ()
+    label = _("Link to customer")
+    submit_label = _("Link to the customer")
+    is_primary = True
+    customer = forms.CharField(label=_("Customer (code or name)"), max_length=200)
+    reporter = forms.CharField(
+        label=_("Reporter (contact's name, e-mail or mobile)"),
+        max_length=200,
+        required=False,
+        help_text=_("Leave empty when the sender is not one of the customer's contacts yet."),
+    )
+    unit = forms.CharField(label=_("Unit serial number"), max_length=64, required=False)
+
+    @staticmethod
+    def awaits_link(ticket: Ticket) -> bool:
+        return ticket.customer.code == UNIDENTIFIED_CUSTOMER_CODE
+
+    def clean_customer(self) -> Customer:
+        text = self.cleaned_data["customer"].strip()
+        candidates = Customer.objects.exclude(code=UNIDENTIFIED_CUSTOMER_CODE)
+        too_many = gettext("Several customers match “%(text)s”: enter the customer's code.") % {"text": text}
+        customer = (
+            candidates.filter(code__iexact=text).first()
+            or _one_or_none(candidates.filter(name__iexact=text), too_many)
+            or _one_or_none(candidates.filter(name__icontains=text), too_many)
+        )
+        if customer is None:
+            raise forms.ValidationError(gettext("No customer matches “%(text)s”.") % {"text": text})
+        return customer
+
+    def clean_unit(self) -> Unit | None:
+        serial = self.cleaned_data["unit"].strip()
+        if not serial:
+            return None
+        unit = Unit.objects.filter(serial__iexact=serial).first()
+        if unit is None:
+            raise forms.ValidationError(
+                gettext("No unit has the serial number %(serial)s.") % {"serial": serial}
+            )
+        return unit
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        text = (data.get("reporter") or "").strip()
+        data["reporter"] = None
+        if text and data.get("customer") is not None:
+            try:
+                data["reporter"] = _contact_matching(data["customer"], text)
+            except forms.ValidationError as error:
+                self.add_error("reporter", error)
+        return data
+
+    def submit(self, *, now: datetime) -> None:
+        data = self.cleaned_data
+        services.link_ticket_to_customer(
+            ticket=self.ticket,
+            customer=data["customer"],
+            by=self.user,
+            reporter=data["reporter"],
+            unit=data["unit"],
+            expected_version=self.expected_version,
+            at=now,
+        )
+
+
 # In page order: what moves the ticket on, the conversation, then the rest.
 ACTION_FORMS: dict[str, type[TicketActionForm]] = {
     form.name: form
     for form in (
+        LinkCustomerForm,
         AcceptForm,
         StartWorkForm,
         CustomerRepliedForm,
@@ -730,16 +830,24 @@ ACTION_FORMS: dict[str, type[TicketActionForm]] = {
 
 
 def offered_form_classes(ticket: Ticket, user: User) -> list[type[TicketActionForm]]:
-    """The forms for exactly the moves and actions the workflow table allows ``user`` now."""
+    """The forms for exactly the moves and actions the workflow table allows ``user`` now, and the
+    link to a customer while the ticket waits on mail intake's placeholder customer."""
     allowed = {move.name for move in workflow.allowed_moves(ticket, user)}
     allowed |= {action.name for action in workflow.allowed_actions(ticket, user)}
-    return [form for form in ACTION_FORMS.values() if allowed.intersection(form.workflow_names)]
+    return [
+        form
+        for form in ACTION_FORMS.values()
+        if allowed.intersection(form.workflow_names)
+        or (form is LinkCustomerForm and LinkCustomerForm.awaits_link(ticket) and may_ever_use(form, user))
+    ]
 
 
 def may_ever_use(form_class: type[TicketActionForm], user: User) -> bool:
     """Whether the person's role holds the capability of any move or action of the form."""
     if not user.is_active or user.is_customer_user:
         return False
+    if form_class is LinkCustomerForm:
+        return user.has_perm(f"{PERMISSION_APP}.{Capability.TAKE_REPORT}")
     for name in form_class.workflow_names:
         step = workflow.MOVES.get(name) or workflow.ACTIONS.get(name)
         if step is not None and step.permission and user.has_perm(step.permission):

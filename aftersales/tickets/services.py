@@ -1833,3 +1833,126 @@ def add_system_note(
     body = _require_text(body, gettext("The note is empty."))
     with transaction.atomic():
         return _record(ticket, TicketEvent.Kind.NOTE, by=None, at=at, body=body, data=data)
+
+
+# --- linking a ticket to its customer ------------------------------------------------------------
+
+
+def _contact_of(contact: Contact | None, customer: Customer) -> Contact | None:
+    """The contact if it speaks for ``customer`` (its own or its head office's), else None."""
+    if contact is None or contact.customer_id not in (customer.pk, customer.parent_id):
+        return None
+    return contact
+
+
+def link_ticket_to_customer(
+    *,
+    ticket: Ticket,
+    customer: Customer,
+    by: User,
+    reporter: Contact | None = None,
+    unit: Unit | None = None,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+) -> Ticket:
+    """Put a ticket on its real customer, e.g. one mail intake opened for a sender no contact
+    matched (it waits on a placeholder customer until a specialist links it).
+
+    The ticket keeps its number, reported_at and clocks: the response promise
+    runs from when the report reached us, however long it took to find out who
+    sent it. The centre is routed again for the unit's site and product line and
+    the clocks' escalations follow it; a newly named unit's entitlement is judged
+    again, unless a manager overrode it.
+    """
+    at = _moment(at)
+    _require_capability(by, Capability.TAKE_REPORT, gettext("link a ticket to its customer"))
+    if reporter is not None and _contact_of(reporter, customer) is None:
+        raise InvalidInput(
+            gettext("%(name)s is not a contact of %(customer)s.")
+            % {"name": reporter.name, "customer": customer}
+        )
+    if unit is not None and unit.customer_id != customer.pk:
+        raise InvalidInput(
+            gettext("Unit %(serial)s does not belong to %(customer)s.")
+            % {"serial": unit.serial, "customer": customer}
+        )
+    with _changing(ticket, expected_version):
+        if ticket.customer_id == customer.pk:
+            raise InvalidInput(
+                gettext("%(number)s is already linked to %(customer)s.")
+                % {"number": ticket.number, "customer": customer}
+            )
+        if unit is None and ticket.unit is not None:
+            if ticket.unit.customer_id != customer.pk:
+                raise InvalidInput(
+                    gettext("Unit %(serial)s does not belong to %(customer)s: name the customer's unit.")
+                    % {"serial": ticket.unit.serial, "customer": customer}
+                )
+            unit = ticket.unit
+        if unit is not None:
+            site = unit.site
+        else:
+            site = ticket.site if ticket.site is not None and ticket.site.customer_id == customer.pk else None
+        routed_centre, is_covered = _route(site, unit)
+        centre = None if ticket.kind == Kind.COMPLAINT else routed_centre
+        old_customer = ticket.customer
+        ticket.customer = customer
+        _record(
+            ticket,
+            TicketEvent.Kind.FIELD,
+            by=by,
+            at=at,
+            field="customer",
+            old_value=old_customer,
+            new_value=customer,
+            body=_system_text(
+                gettext_noop("%(user)s linked the ticket to the customer %(customer)s."),
+                {"user": by, "customer": customer},
+            ),
+            data={"old_id": old_customer.pk, "new_id": customer.pk},
+        )
+        old_unit_id, old_contract_id = ticket.unit_id, ticket.entitlement_contract_id
+        old_entitlement = ticket.entitlement
+        changes: dict[str, Any] = {
+            "reporter": reporter or _contact_of(ticket.reporter, customer),
+            "onsite_contact": _contact_of(ticket.onsite_contact, customer),
+            "unit": unit,
+            # A part belongs to its unit: it stays only while the unit does.
+            "part": ticket.part if unit is not None and unit.pk == old_unit_id else None,
+            "site": site,
+            "centre": centre,
+            "is_site_covered": is_covered,
+        }
+        if not _assignee_stays(ticket.assignee, centre):
+            changes["assignee"] = None
+        changed = ["customer", *_apply_changes(ticket, changes, by=by, at=at)]
+        if ticket.unit_id != old_unit_id and not ticket.entitlement_overridden:
+            _snapshot_entitlement(ticket)
+            changed += ["entitlement", "warranty_ends_on", "entitlement_contract", "entitlement_reason"]
+            if ticket.entitlement != old_entitlement:
+                _record(
+                    ticket,
+                    TicketEvent.Kind.ENTITLEMENT,
+                    by=by,
+                    at=at,
+                    field="entitlement",
+                    old_value=old_entitlement,
+                    new_value=ticket.entitlement,
+                    body=ticket.entitlement_reason,
+                    data={"contract": ticket.entitlement_contract_id, "previous_contract": old_contract_id},
+                )
+        update_clock_context(
+            subject_type=SUBJECT_TYPE,
+            subject_id=ticket.pk,
+            centre_id=ticket.centre_id,
+            assignee_id=ticket.assignee_id,
+            customer_id=customer.pk,
+        )
+        if "is_site_covered" in changed or ticket.entitlement_contract_id != old_contract_id:
+            # Coverage and a contract's own promises choose the rules; the clocks keep their start.
+            retarget_clocks(
+                subject_type=SUBJECT_TYPE, subject_id=ticket.pk, context=_clock_context(ticket), at=at
+            )
+            changed += _refresh_due(ticket)
+        _save(ticket, *changed)
+    return ticket
