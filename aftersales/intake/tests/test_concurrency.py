@@ -44,7 +44,10 @@ def test_two_workers_processing_the_same_stored_message_open_one_ticket(bank):
     _at_once(lambda _: services.process_message(message=stored, now=NOW), [1, 2])
 
     message = InboundMessage.objects.get()
-    assert (message.outcome, message.attempts) == (InboundMessage.Outcome.NEW_TICKET, 1)
+    assert message.outcome == InboundMessage.Outcome.NEW_TICKET
+    # Each worker counts its attempt before taking the lock to handle it, so the count is 1 or 2
+    # depending on timing; what matters is that only one of them handled the message.
+    assert message.attempts in (1, 2)
     assert Ticket.objects.count() == 2  # the bank's ticket and this one
 
 
