@@ -8,7 +8,11 @@ names a PostgreSQL database) with ``aftersales demo`` and ``aftersales demo
 2 workers) on a free port of 127.0.0.1, signs in as ``specialist`` and times a
 bounded number of sequential requests per page. Queries per request come from
 running the same pages once in this process. Then it times the escalation
-sweep over every open clock with nothing due, and with 10,000 due. Prints a
+sweep over every open clock with nothing due, and with 10,000 due, and e-mail
+ingest in this process (``benchmarks.mail_ingest``); last, with the server
+started again, ticket creation through the API beside ``/healthz``
+(``benchmarks.api_create``), so the tickets it creates never reach the page
+figures. Prints a
 Markdown table and appends it, with the date, the machine and the data size,
 to ``docs/benchmarks.md``; every run is also kept in ``var/bench/results.jsonl``
 so a run at 1,000,000 tickets is compared with the last one at 100,000.
@@ -37,6 +41,8 @@ from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
 from pathlib import Path
 
+from benchmarks import api_create, mail_ingest
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "var" / "bench"
 RESULTS_DOC = ROOT / "docs" / "benchmarks.md"
@@ -50,6 +56,7 @@ DEFAULT_TICKETS = 100_000
 MILLION = 1_000_000
 DEFAULT_REQUESTS = 200
 DEFAULT_WARMUP = 20
+DEFAULT_MAIL_MESSAGES = 200
 MAX_REQUESTS = 10_000
 DUE_CLOCKS = 10_000
 SWEEP_RUNS = 5
@@ -76,15 +83,20 @@ set-up (`aftersales serve`: gunicorn, 2 workers) on 127.0.0.1, signs in as
 `specialist` and times sequential requests from one Python client (after a
 warm-up); queries per request are counted by running each page once in-process.
 The escalation sweep is timed in-process over every open clock, with nothing
-due and with 10,000 due. Each run appends its figures below.
+due and with 10,000 due; e-mail ingest in-process (200 messages from the intake's
+fixtures: GB2312/GBK/Big5/UTF-8, HTML, attachments, replies); last, API ticket
+creation (`POST /api/v1/tickets/`, 2 concurrent clients) against the server
+restarted, with `/healthz` timed alike beside it. Each run appends its figures below.
 
-## Aims (issue 3)
+## Aims (issue 3; issue 4, §7)
 
 - Queue page median within **10×** that of `/healthz` at 100,000 tickets, and at
   1,000,000 tickets no more than **20 %** slower than at 100,000.
 - Search median under **100 ms** at 100,000 tickets.
 - Sweep with nothing due under **50 ms** at 1,000,000 open clocks; at least
   **1,000** due clocks handled per second.
+- E-mail ingest (messages per second) and API ticket creation (requests per
+  second), each beside `/healthz` (issue 4, §7): recorded, no number set.
 
 For scale, django-helpdesk 2.6.1 on this kind of machine (2 gunicorn workers): its
 ticket list needs ~4 s at 100,000 tickets (0.8 req/s: a scan of every open ticket
@@ -185,6 +197,12 @@ class SweepFigures:
 
 
 @dataclass
+class MailFigures:
+    messages: int = 0
+    per_second: float | None = None
+
+
+@dataclass
 class Run:
     started_at: str
     tickets_requested: int
@@ -195,6 +213,8 @@ class Run:
     pages: list[PageTiming] = field(default_factory=list)
     sweep: SweepFigures = field(default_factory=SweepFigures)
     catch_up_seconds: float | None = None
+    mail: MailFigures = field(default_factory=MailFigures)
+    api: api_create.ApiCreateFigures | None = None
     notes: list[str] = field(default_factory=list)
 
     def page(self, label: str) -> PageTiming | None:
@@ -244,20 +264,27 @@ def bench_environment(url: str) -> dict[str, str]:
     """The environment of every step: the bench database, its own var folder, production settings.
 
     The task queue stays in a SQLite file under ``var/bench`` even where the
-    caller has a ``REDIS_URL``: the bench must not feed a real queue.
+    caller has a ``REDIS_URL``, attachments of ingested mail go under
+    ``var/bench/media`` and mail is never sent: the bench must not feed a real
+    queue, fill the developer's media or write to anyone.
     """
-    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    env = {key: value for key, value in os.environ.items() if key not in _CALLER_ONLY}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "aftersales.settings",
             "DATABASE_URL": url,
             "AFTERSALES_VAR_DIR": str(BENCH_DIR),
+            "AFTERSALES_MEDIA_ROOT": str(BENCH_DIR / "media"),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "DJANGO_DEBUG": "0",
             "HUEY_IMMEDIATE": "0",
             "PYTHONUNBUFFERED": "1",
         }
     )
     return env
+
+
+_CALLER_ONLY = frozenset({"REDIS_URL", "SMS_GATEWAY_URL", "SMS_GATEWAY_TOKEN"})
 
 
 def fresh_database(url: str) -> None:
@@ -455,7 +482,8 @@ def time_page(browser: Browser, page: PageTiming, *, warmup: int, requests: int)
 
 def setup_django(env: dict[str, str]) -> None:
     """This process on the bench database, with the settings the server runs with."""
-    os.environ.pop("REDIS_URL", None)
+    for key in _CALLER_ONLY:
+        os.environ.pop(key, None)
     os.environ.update(env)
     import django
 
@@ -593,6 +621,37 @@ def measure_sweep(due: int) -> SweepFigures:
     return figures
 
 
+def measure_mail(messages: int) -> MailFigures:
+    """E-mail ingest in this process, on the bench database: the path ``aftersales mail ingest`` takes."""
+    return MailFigures(messages=messages, per_second=mail_ingest.run(messages))
+
+
+def measure_api(env: dict[str, str], *, requests: int, warmup: int) -> api_create.ApiCreateFigures:
+    """API ticket creation against the server started afresh, ``/healthz`` timed alike beside it.
+
+    Run last: every request adds a ticket, which must not reach the page figures.
+    """
+    token = api_create.token_for(USERNAME, env)
+    port = free_port()
+    print(f"\n== API creation on {HOST}:{port}, {requests} requests, {WEB_WORKERS} clients", flush=True)
+    with production_server(env, port, BENCH_DIR / "server-api.log"):
+        return api_create.run(
+            f"http://{HOST}:{port}",
+            token=token,
+            requests=requests,
+            warmup=warmup,
+            concurrency=WEB_WORKERS,
+            timeout=REQUEST_TIMEOUT_SECONDS,
+        )
+
+
+def format_rate(value: float | None, unit: str) -> str:
+    """A rate per second: one decimal below 100, where it still tells two runs apart."""
+    if value is None:
+        return "—"
+    return f"{value:,.1f} {unit}/s" if value < 100 else f"{value:,.0f} {unit}/s"
+
+
 # --- the report -------------------------------------------------------------------------------------
 
 
@@ -662,6 +721,7 @@ def report(run: Run) -> str:
     rows.append(
         ["search catch-up, nothing stale", "every minute", format_ms(run.catch_up_seconds), "", "", "1", ""]
     )
+    rows += throughput_rows(run)
     table = markdown_table(["measure", "what", "p50", "p99", "queries", "requests", "note"], rows)
 
     ratio = queue.p50 / healthz.p50 if queue and queue.p50 and healthz and healthz.p50 else None
@@ -724,6 +784,53 @@ def report(run: Run) -> str:
     return "\n".join(lines) + "\n"
 
 
+def throughput_rows(run: Run) -> list[list[str]]:
+    """Mail ingest and API creation, each with ``/healthz`` beside it (issue 4, §7).
+
+    Ingest runs in-process, so its ``/healthz`` is the sequential rate of the
+    page timings (one over the median); API creation has ``/healthz`` timed
+    with the same client and concurrency.
+    """
+    healthz = run.page("/healthz")
+    healthz_rate = 1 / healthz.p50 if healthz and healthz.p50 else None
+    rows = []
+    if run.mail.messages:
+        per_message = 1 / run.mail.per_second if run.mail.per_second else None
+        rows.append(
+            [
+                "e-mail ingest",
+                f"{run.mail.messages:,} messages, in-process",
+                format_ms(per_message),
+                "",
+                "",
+                str(run.mail.messages),
+                f"{format_rate(run.mail.per_second, 'messages')}; "
+                f"/healthz {format_rate(healthz_rate, 'req')} sequential",
+            ]
+        )
+    api = run.api
+    if api is not None:
+        failed = api.create.statuses.keys() - {api_create.CREATED}
+        rows.append(
+            [
+                "API ticket creation",
+                "`POST /api/v1/tickets/`",
+                format_ms(api.p50),
+                format_ms(api.p99),
+                "",
+                str(len(api.create.samples)),
+                f"{format_rate(api.per_second, 'req')} with {api.concurrency} clients; /healthz alike "
+                f"{format_rate(api.healthz_per_second, 'req')}"
+                + (
+                    f"; failed: {', '.join(f'{api.create.statuses[s]}× {s}' for s in sorted(failed))}"
+                    if failed
+                    else ""
+                ),
+            ]
+        )
+    return rows
+
+
 def record(run: Run, text: str) -> None:
     if not RESULTS_DOC.exists():
         RESULTS_DOC.write_text(DOC_HEADER, encoding="utf-8")
@@ -746,6 +853,10 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL database for the bench (default: SQLite)")
     parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS, help="timed requests per page")
     parser.add_argument("--warmup", type=int, default=DEFAULT_WARMUP, help="untimed requests first")
+    parser.add_argument(
+        "--mail-messages", type=int, default=DEFAULT_MAIL_MESSAGES, help="e-mail messages to ingest"
+    )
+    parser.add_argument("--no-api", action="store_true", help="skip API creation (it adds tickets)")
     parser.add_argument("--no-record", action="store_true", help="print only; do not append to the docs")
     args = parser.parse_args(argv)
     if args.million:
@@ -754,6 +865,8 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--tickets must be at least 1")
     if not 1 <= args.requests <= MAX_REQUESTS or not 0 <= args.warmup <= MAX_REQUESTS:
         parser.error(f"--requests and --warmup must be at most {MAX_REQUESTS:,}")
+    if not 0 <= args.mail_messages <= MAX_REQUESTS:
+        parser.error(f"--mail-messages must be between 0 and {MAX_REQUESTS:,}")
     return args
 
 
@@ -813,6 +926,14 @@ def main(argv: list[str] | None = None) -> int:
             run.notes.append(
                 f"Only {run.sweep.due_requested:,} running clocks without notices were available to make due."
             )
+        if args.mail_messages:
+            print(f"\n== e-mail ingest, {args.mail_messages} messages", flush=True)
+            run.mail = measure_mail(args.mail_messages)
+        if not args.no_api:
+            try:
+                run.api = measure_api(env, requests=args.requests, warmup=args.warmup)
+            except api_create.ApiBenchError as error:
+                run.notes.append(f"API creation not measured: {error}")
     except BenchError as error:
         print(f"\nbench: {error}", file=sys.stderr)
         return 1
