@@ -205,8 +205,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Tickets, units with their entitlement, customers, contacts and the phone system's screen pop. "
         "Authenticate with `Authorization: Token <key>` (a token per integration user, created by an "
-        "administrator) or a signed-in session. Errors are `{\"error\": {\"code\", \"message\", "
-        "\"fields\"}}`."
+        'administrator) or a signed-in session. Errors are `{"error": {"code", "message", '
+        '"fields"}}`.'
     ),
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": "/api/v1",
