@@ -56,7 +56,7 @@ def _write(fields: dict, dedupe_key: str | None) -> tuple[OutboxMessage, bool]:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key), False
 
 
-def queue_notice(
+def _outbox_fields(
     *,
     kind: str,
     subject: str,
@@ -66,20 +66,11 @@ def queue_notice(
     channel: str = OutboxMessage.Channel.EMAIL,
     language: str = "",
     reference: str = "",
-    dedupe_key: str | None = None,
     in_reply_to: str = "",
     now: datetime | None = None,
-) -> OutboxMessage:
-    """Queue one message for one recipient, in the caller's transaction.
-
-    Call it inside the transaction that records the event the message tells
-    of: either both are stored or neither. With a ``dedupe_key`` a second call
-    (a retried service, a second sweep) returns the first row instead of
-    queueing the notice again. The subject never carries CR/LF/NUL into a header.
-    A console-inbox row is delivered by being stored, so it is stored as sent;
-    anything else is handed to a worker as soon as the transaction commits (the
-    every-minute task catches up if that hand-over is lost).
-    """
+) -> dict:
+    """The columns of one outbox row: the recipient's address and language by default, a
+    subject that never carries CR/LF/NUL into a header, and console rows stored as sent."""
     if not address and recipient is not None and channel == OutboxMessage.Channel.EMAIL:
         address = recipient.email
     if not language:
@@ -97,7 +88,21 @@ def queue_notice(
     }
     if channel == OutboxMessage.Channel.DESK:
         fields.update(status=OutboxMessage.Status.SENT, sent_at=now or timezone.now())
-    message, is_new = _write(fields, dedupe_key)
+    return fields
+
+
+def queue_notice(*, dedupe_key: str | None = None, **notice) -> OutboxMessage:
+    """Queue one message for one recipient, in the caller's transaction.
+
+    Takes ``_outbox_fields``'s keywords. Call it inside the transaction that
+    records the event the message tells of: either both are stored or neither.
+    With a ``dedupe_key`` a second call (a retried service, a second sweep)
+    returns the first row instead of queueing the notice again. A console-inbox
+    row is delivered by being stored, so it is stored as sent; anything else is
+    handed to a worker as soon as the transaction commits (the every-minute task
+    catches up if that hand-over is lost).
+    """
+    message, is_new = _write(_outbox_fields(**notice), dedupe_key)
     if is_new and message.status == OutboxMessage.Status.PENDING:
         transaction.on_commit(_deliver_after_commit, robust=True)
     return message
@@ -113,29 +118,9 @@ def queue_notices(notices: Iterable[dict], *, now: datetime | None = None) -> in
     now = now or timezone.now()
     rows = []
     for item in notices:
-        recipient = item.get("recipient")
-        channel = item.get("channel", OutboxMessage.Channel.EMAIL)
-        address = item.get("address", "")
-        if not address and recipient is not None and channel == OutboxMessage.Channel.EMAIL:
-            address = recipient.email
-        language = item.get("language") or (
-            (getattr(recipient, "language", "") or "zh-hans") if recipient else "zh-hans"
-        )
-        row = OutboxMessage(
-            kind=item["kind"],
-            channel=channel,
-            recipient=recipient,
-            address=address,
-            language=language,
-            subject=item["subject"].translate(_HEADER_UNSAFE)[:300],
-            body=item["body"],
-            reference=item.get("reference", ""),
-            in_reply_to=item.get("in_reply_to", ""),
-            dedupe_key=item.get("dedupe_key"),
-        )
-        if channel == OutboxMessage.Channel.DESK:
-            row.status, row.sent_at = OutboxMessage.Status.SENT, now
-        rows.append(row)
+        notice = dict(item)
+        dedupe_key = notice.pop("dedupe_key", None)
+        rows.append(OutboxMessage(dedupe_key=dedupe_key, **_outbox_fields(now=now, **notice)))
     OutboxMessage.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
     if any(row.status == OutboxMessage.Status.PENDING for row in rows):
         transaction.on_commit(_deliver_after_commit, robust=True)
