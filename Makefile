@@ -35,6 +35,7 @@ system-test-packages:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v pdffonts >/dev/null || missing="$$missing poppler-utils"; \
 	{ command -v dovecot || test -x /usr/sbin/dovecot; } >/dev/null || missing="$$missing dovecot-imapd"; \
 	fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || missing="$$missing fonts-wqy-microhei"; \
 	if [ -n "$$missing" ]; then \

@@ -45,6 +45,13 @@ INSTALLED_APPS = [
     "aftersales.commitments",
     "aftersales.notifications",
     "aftersales.tickets",
+    "aftersales.fees",
+    "aftersales.spares",
+    "aftersales.visits",
+    "aftersales.inspections",
+    "aftersales.jobs",
+    "aftersales.repairs",
+    "aftersales.releases",
     "aftersales.api",
     "aftersales.intake",
     "aftersales.reports",
@@ -273,7 +280,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("AFTERSALES_LOG_LEVEL", "INFO")},
     # Huey logs every task it runs at INFO: several a minute from the periodic work alone.
-    "loggers": {"huey": {"level": env_str("HUEY_LOG_LEVEL", "WARNING")}},
+    # WeasyPrint logs each rendering step at INFO, and a refused fetch (see core.pdf) at ERROR.
+    "loggers": {
+        "huey": {"level": env_str("HUEY_LOG_LEVEL", "WARNING")},
+        "weasyprint": {"level": "CRITICAL"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Shown with severe faults when the routed service centre has no emergency contact of its own.
@@ -287,6 +299,9 @@ AFTERSALES_MAIL_ACKS_PER_HOUR = env_int("AFTERSALES_MAIL_ACKS_PER_HOUR", 5, mini
 AFTERSALES = {
     "VENDOR_NAME": env_str("AFTERSALES_VENDOR_NAME", "江南科友 Aftersales"),
     "SITE_URL": env_str("AFTERSALES_SITE_URL", "http://127.0.0.1:8000"),
+    # The letterhead of every PDF (service and inspection reports, the year-end report).
+    "VENDOR_ADDRESS": env_str("AFTERSALES_VENDOR_ADDRESS", "广州市天河区 · Tianhe District, Guangzhou"),
+    "VENDOR_HOTLINE": env_str("AFTERSALES_VENDOR_HOTLINE", "400-000-0000"),
 }
 
 # Notifications out (aftersales/notifications): delivery retries, night paging, chat robots, SMS.

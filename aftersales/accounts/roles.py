@@ -50,6 +50,13 @@ class Capability(models.TextChoices):
     MANAGE_ROSTER = "manage_roster", _("Edit the on-call roster")
     VIEW_REPORTS = "view_reports", _("See compliance reports and the overview")
     CONFIGURE = "configure", _("Configure policy, calendars and users")
+    DISPATCH_VISIT = "dispatch_visit", _("Dispatch, re-plan and cancel engineers' visits")
+    WORK_VISIT = "work_visit", _("Do one's own visits: check in, report, get the customer's sign-off")
+    PLAN_INSPECTIONS = "plan_inspections", _("Keep inspection plans and checklist templates")
+    MANAGE_SPARES = "manage_spares", _("Lend spare units and keep the spare-parts stock")
+    MANAGE_REPAIRS = "manage_repairs", _("Run return-to-factory repairs")
+    QUOTE_WORK = "quote_work", _("Quote paid work and keep customers' statements")
+    PUBLISH_RELEASES = "publish_releases", _("Publish software releases and security bulletins")
 
 
 C = Capability
@@ -69,6 +76,8 @@ _WORKER = {
     C.RECORD_RESTORED,
     C.RESOLVE_TICKET,
     C.CHANGE_INSTALLED_BASE,
+    C.WORK_VISIT,
+    C.MANAGE_REPAIRS,
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -85,11 +94,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.RECORD_FOLLOWUP,
             C.CLOSE_TICKET,
             C.CANCEL_TICKET,
+            C.MANAGE_REPAIRS,
+            C.QUOTE_WORK,
         }
     ),
     Role.ENGINEER: frozenset({C.VIEW_CENTRE_TICKETS, *_WORKER}),
     # R&D supports every centre, so it sees every ticket.
-    Role.RND: frozenset({C.VIEW_ALL_TICKETS, *_WORKER}),
+    Role.RND: frozenset({C.VIEW_ALL_TICKETS, *_WORKER, C.PUBLISH_RELEASES}),
     Role.LEAD: frozenset(
         {
             C.VIEW_CENTRE_TICKETS,
@@ -100,6 +111,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.CANCEL_TICKET,
             C.MANAGE_ROSTER,
             C.VIEW_REPORTS,
+            C.DISPATCH_VISIT,
+            C.PLAN_INSPECTIONS,
+            C.MANAGE_SPARES,
         }
     ),
     # Customer-support manager and customer-service manager (one role; may be one person).
@@ -119,13 +133,29 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             C.GRANT_APPROVAL,
             C.MANAGE_ROSTER,
             C.VIEW_REPORTS,
+            C.DISPATCH_VISIT,
+            C.PLAN_INSPECTIONS,
+            C.MANAGE_SPARES,
+            C.QUOTE_WORK,
+            C.PUBLISH_RELEASES,
         }
     ),
-    Role.ACCOUNT: frozenset({C.VIEW_OWN_CUSTOMERS, C.TAKE_REPORT, C.REPLY_TICKET, C.LOG_CALL}),
+    Role.ACCOUNT: frozenset(
+        {C.VIEW_OWN_CUSTOMERS, C.TAKE_REPORT, C.REPLY_TICKET, C.LOG_CALL, C.QUOTE_WORK, C.PLAN_INSPECTIONS}
+    ),
     # Oversight: reads everything, changes nothing.
     Role.LEADER: frozenset({C.VIEW_ALL_TICKETS, C.VIEW_REPORTS}),
     Role.ADMIN: frozenset(
-        {C.VIEW_ALL_TICKETS, C.VIEW_REPORTS, C.CONFIGURE, C.MANAGE_ROSTER, C.CHANGE_INSTALLED_BASE}
+        {
+            C.VIEW_ALL_TICKETS,
+            C.VIEW_REPORTS,
+            C.CONFIGURE,
+            C.MANAGE_ROSTER,
+            C.CHANGE_INSTALLED_BASE,
+            C.PLAN_INSPECTIONS,
+            C.MANAGE_SPARES,
+            C.PUBLISH_RELEASES,
+        }
     ),
     # Customer users act in the portal only, on their own organisation (see customers.queries).
     Role.CUSTOMER: frozenset(),

@@ -21,4 +21,12 @@ urlpatterns = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_mark_read, name="inbox_read"),
     path("", include("aftersales.desk.urls_directory")),
+    path("", include("aftersales.desk.urls_visits")),
+    path("", include("aftersales.desk.urls_inspections")),
+    path("", include("aftersales.desk.urls_jobs")),
+    path("", include("aftersales.desk.urls_spares")),
+    path("", include("aftersales.desk.urls_repairs")),
+    path("", include("aftersales.desk.urls_fees")),
+    path("", include("aftersales.desk.urls_releases")),
+    path("", include("aftersales.desk.urls_yearend")),
 ]

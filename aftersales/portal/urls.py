@@ -6,7 +6,7 @@ tenant-isolation test fills every parameter by its name with another
 organisation's object, so a new name needs a line there.
 """
 
-from django.urls import path
+from django.urls import include, path
 
 from aftersales.portal import views
 
@@ -29,4 +29,12 @@ urlpatterns = [
     path("contracts/", views.contract_list, name="contracts"),
     path("contracts/<int:contract_id>/", views.contract_detail, name="contract"),
     path("promises/", views.promises, name="promises"),
+    path("", include("aftersales.portal.urls_visits")),
+    path("", include("aftersales.portal.urls_inspections")),
+    path("", include("aftersales.portal.urls_jobs")),
+    path("", include("aftersales.portal.urls_spares")),
+    path("", include("aftersales.portal.urls_repairs")),
+    path("", include("aftersales.portal.urls_fees")),
+    path("", include("aftersales.portal.urls_releases")),
+    path("", include("aftersales.portal.urls_yearend")),
 ]

@@ -1,0 +1,3 @@
+"""The releases area's api URLs, included by ``api/urls.py``."""
+
+urlpatterns: list = []

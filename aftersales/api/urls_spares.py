@@ -1,0 +1,3 @@
+"""The spares area's api URLs, included by ``api/urls.py``."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The releases area's desk URLs, included by ``desk/urls.py``."""
+
+urlpatterns: list = []

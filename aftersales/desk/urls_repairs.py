@@ -1,0 +1,3 @@
+"""The repairs area's desk URLs, included by ``desk/urls.py``."""
+
+urlpatterns: list = []

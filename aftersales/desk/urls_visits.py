@@ -1,0 +1,3 @@
+"""The visits area's desk URLs, included by ``desk/urls.py``."""
+
+urlpatterns: list = []

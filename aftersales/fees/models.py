@@ -1,0 +1,1 @@
+"""fees: models are added with the issue that builds this area."""

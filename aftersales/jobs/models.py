@@ -1,0 +1,1 @@
+"""jobs: models are added with the issue that builds this area."""

@@ -1,0 +1,3 @@
+"""The spares area's portal URLs, included by ``portal/urls.py``."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""releases: models are added with the issue that builds this area."""

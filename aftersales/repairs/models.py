@@ -1,0 +1,1 @@
+"""repairs: models are added with the issue that builds this area."""

@@ -1,0 +1,1 @@
+"""spares: models are added with the issue that builds this area."""
