@@ -7,6 +7,8 @@ and running whenever the demo is loaded.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import random
 from collections.abc import Iterator
@@ -26,6 +28,10 @@ from aftersales.tickets.models import OPEN_STATUSES, Ticket
 
 DEFAULT_SEED = 20260101
 
+# The field-service and paid-service areas add their demo on top of the tickets, lowest layer
+# first: each ``aftersales.<area>.demo.build_demo(now=, rng=)`` returns a one-line summary.
+AREA_DEMOS = ("fees", "spares", "visits", "inspections", "jobs", "repairs", "releases", "reports")
+
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -35,6 +41,7 @@ class DemoSummary:
     customers: int
     units: int
     tickets: int
+    areas: tuple[str, ...] = ()
 
 
 def has_users() -> bool:
@@ -49,6 +56,7 @@ def build_demo(*, seed: int = DEFAULT_SEED, now: datetime) -> DemoSummary:
         organisation = build_organisation(now=now)
         base = build_installed_base(organisation=organisation, rng=rng, now=now)
         tickets = TicketStories(organisation=organisation, base=base, rng=rng, now=now).build()
+        areas = build_area_demos(rng=rng, now=now)
         # The stories' notices belong to the past they replay: count them as delivered then,
         # so the first consumer does not send 90 days of mail at once.
         OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).update(
@@ -65,7 +73,21 @@ def build_demo(*, seed: int = DEFAULT_SEED, now: datetime) -> DemoSummary:
         customers=len(base.customers),
         units=len(base.units),
         tickets=len(tickets),
+        areas=areas,
     )
+
+
+def build_area_demos(*, rng: random.Random, now: datetime) -> tuple[str, ...]:
+    """Each area's demo records, built through its services; their one-line summaries."""
+    summaries = []
+    for area in AREA_DEMOS:
+        name = f"aftersales.{area}.demo"
+        if importlib.util.find_spec(name) is None:
+            continue
+        summary = importlib.import_module(name).build_demo(now=now, rng=rng)
+        if summary:
+            summaries.append(str(summary))
+    return tuple(summaries)
 
 
 @contextmanager

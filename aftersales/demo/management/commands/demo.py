@@ -73,6 +73,8 @@ class Command(BaseCommand):
                 )
                 % summary.__dict__
             )
+            for line in summary.areas:
+                self.stdout.write(f"  {line}")
         if count:
             # The raw stream: Django's wrapper would end each redraw with a newline and colour
             # the bar as an error.
