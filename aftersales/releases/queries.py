@@ -420,3 +420,8 @@ def download_counts(release: Release) -> dict[int, int]:
         .annotate(count=Count("id"))
         .values_list("package", "count")
     )
+
+
+def unit_offers(unit: Unit, *, on: date) -> list[PackageOffer]:
+    """Every published package of the unit's model, offered or refused with the reason (staff see both)."""
+    return packages_for(unit, on)
