@@ -11,6 +11,7 @@ from django.utils import translation
 from aftersales.notifications.models import OutboxMessage
 from aftersales.releases.models import DownloadLog, Installation, Release
 from aftersales.releases.tests.factories import BulletinFactory, ReleaseFactory, ReleasePackageFactory
+from aftersales.units.tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,3 +205,25 @@ def test_unknown_ids_are_404(rel, client):
     assert client.get("/desk/releases/999999/").status_code == 404
     assert client.get("/desk/releases/bulletins/999999/").status_code == 404
     assert client.get("/desk/releases/units/NOPE/").status_code == 404
+
+
+def test_the_release_page_costs_a_fixed_number_of_queries(rel, client, django_assert_max_num_queries):
+    for index in range(6):
+        UnitFactory(customer=rel.second, product_model=rel.model, serial=f"SJJ-MORE-{index}")
+    client.force_login(rel.rnd)
+    client.get(f"/desk/releases/{rel.release.pk}/announce/")
+
+    with django_assert_max_num_queries(30):
+        page = client.get(f"/desk/releases/{rel.release.pk}/announce/").content.decode()
+
+    assert "SJJ-MORE-5" in page
+
+
+@pytest.mark.parametrize(
+    "model", ["release", "installation", "downloadlog", "bulletin", "announcement", "releaseevent"]
+)
+def test_the_admin_lists_open_read_only(rel, admin_client, model):
+    response = admin_client.get(f"/admin/releases/{model}/")
+
+    assert response.status_code == 200
+    assert admin_client.get(f"/admin/releases/{model}/add/").status_code == 403
