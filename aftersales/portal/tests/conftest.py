@@ -7,6 +7,7 @@ whose after-sales manager's direct line is the emergency contact.
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -61,6 +62,22 @@ def open_fault(*, by, customer, unit, reporter, severity=Severity.GENERAL, title
     )
 
 
+def entitled_package(unit):
+    """releases: a published package of the unit's model that the unit may download (upgrade contract)."""
+    from aftersales.releases.tests.factories import ReleaseFactory, ReleasePackageFactory
+
+    ContractFactory(
+        customer=unit.customer,
+        number=f"UP-{unit.serial}",
+        kind="upgrade_service",
+        starts_on=date(2020, 1, 1),
+        ends_on=date(2099, 12, 31),
+        units=[unit],
+    )
+    release = ReleaseFactory(product_model=unit.product_model, version="99.0", applies_to="")
+    return ReleasePackageFactory(release=release, original_name=f"fw-{unit.serial}.bin")
+
+
 @pytest.fixture
 def cast(db):
     centre = ServiceCentreFactory(code="cq", city="重庆", emergency_contact=EMERGENCY)
@@ -96,6 +113,7 @@ def cast(db):
                 f"contract{index}": contract,
                 f"ticket{index}": event.ticket,
                 f"attachment{index}": event.attachments.get(),
+                f"package{index}": entitled_package(unit),
             }
         )
     return SimpleNamespace(**people, centre=centre, first=first, second=second, **objects)
