@@ -294,6 +294,8 @@ AFTERSALES_EMERGENCY_CONTACT = env_str("AFTERSALES_EMERGENCY_CONTACT", "")
 AFTERSALES_MAX_ATTACHMENT_MB = env_int("AFTERSALES_MAX_ATTACHMENT_MB", 25, minimum=1)
 # Mail intake acknowledges at most this many new tickets per sender per hour (mail loops, floods).
 AFTERSALES_MAIL_ACKS_PER_HOUR = env_int("AFTERSALES_MAIL_ACKS_PER_HOUR", 5, minimum=0)
+# Software release packages larger than this are refused at upload.
+AFTERSALES_MAX_PACKAGE_MB = env_int("AFTERSALES_MAX_PACKAGE_MB", 512, minimum=1)
 
 # Business settings that are deployment choices rather than service-policy data.
 AFTERSALES = {
