@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 
 from aftersales.accounts.models import ServiceCentre, User
@@ -87,8 +87,9 @@ def lendable_units(ticket: Ticket) -> QuerySet[SpareUnit]:
     ).select_related("product_model")
     model_id = ticket.unit.product_model_id if ticket.unit_id else None
     if model_id is not None:
-        units = units.order_by(~Q(product_model_id=model_id), "product_model__name", "serial")
-    return units
+        same_model = Case(When(product_model_id=model_id, then=Value(0)), default=Value(1))
+        return units.order_by(same_model, "product_model__name", "serial")
+    return units.order_by("product_model__name", "serial")
 
 
 def centres_for(user: User) -> QuerySet[ServiceCentre]:
