@@ -40,7 +40,7 @@ from aftersales.spares.models import (
     SpareUnitEvent,
 )
 from aftersales.tickets import services as ticket_services
-from aftersales.tickets.models import OPEN_STATUSES, Entitlement, Ticket
+from aftersales.tickets.models import OPEN_STATUSES, Entitlement, Kind, Ticket
 from aftersales.units.models import ProductModel
 
 NUMBER_PREFIX = "LN"
@@ -396,6 +396,17 @@ def adjust_stock(
         )
 
 
+def set_reorder_level(*, part: SparePart, level: int, by: User) -> SparePart:
+    """At or below this quantity the centre's stock of the part shows as low."""
+    _require_spares_manager(by, gettext("set a reorder level"))
+    if not isinstance(level, int) or isinstance(level, bool) or level < 0:
+        raise InvalidInput(gettext("The reorder level must be a whole number, zero or more."))
+    with transaction.atomic():
+        part.reorder_level = level
+        part.save(update_fields=["reorder_level", "updated_at"])
+    return part
+
+
 # --- faulty parts (坏件) -------------------------------------------------------------------------
 
 
@@ -572,8 +583,9 @@ def lend_unit(
     """Lend a pool unit of the ticket's centre to the ticket's customer (借用单 ``LN-…``).
 
     A different model than the ticket's unit needs a note, and the customer is
-    told either way. Lending restores service (the "service restored" promise)
-    unless it was restored already. Out of warranty the loan is chargeable.
+    told either way. Lending for a fault restores service (the "service
+    restored" promise) unless it was restored already. Out of warranty the
+    loan is chargeable.
     """
     at = _moment(at)
     _require_spares_manager(by, gettext("lend a spare unit"))
@@ -660,7 +672,7 @@ def lend_unit(
         ticket_text = (
             gettext("Spare unit %(serial)s (%(model)s) lent under %(loan)s, expected back %(back)s.") % values
         )
-        if ticket.restored_at is None:
+        if ticket.restored_at is None and ticket.kind == Kind.FAULT:
             ticket_services.record_restored(
                 ticket=ticket, by=by, how=ticket_services.RESTORED_BY_SPARE, note=ticket_text, at=at
             )
