@@ -19,6 +19,8 @@ class LoanSerializer(serializers.ModelSerializer):
     spare_model = serializers.CharField(source="spare_unit.product_model.code", read_only=True)
     centre = serializers.CharField(source="spare_unit.centre.code", read_only=True)
     lent_by = serializers.CharField(source="lent_by.username", read_only=True)
+    # Plain text, not an enum: another "status" choice set in the schema would collide by name.
+    status = serializers.CharField(read_only=True, help_text="out, returned or cancelled")
     days = serializers.SerializerMethodField()
 
     class Meta:
