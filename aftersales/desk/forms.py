@@ -263,12 +263,19 @@ class CloseForm(TicketActionForm):
     label = _("Close without follow-up")
     submit_label = _("Close")
     reason = _reason_field(_("Why no follow-up call is needed"))
+    override_reason = forms.CharField(
+        label=_("Override reason (managers)"),
+        required=False,
+        widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text=_("Only when something still keeps the ticket open, e.g. a spare unit still on loan."),
+    )
 
     def submit(self, *, now: datetime) -> None:
         services.close_ticket(
             ticket=self.ticket,
             by=self.user,
             reason=self.cleaned_data["reason"],
+            override_reason=self.cleaned_data["override_reason"],
             expected_version=self.expected_version,
             at=now,
         )

@@ -57,7 +57,7 @@ from aftersales.core.numbering import next_document_number
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.services import queue_notice
-from aftersales.tickets import queries, workflow
+from aftersales.tickets import guards, queries, workflow
 from aftersales.tickets.models import (
     Attachment,
     Channel,
@@ -868,6 +868,13 @@ def record_follow_up(
         raise InvalidInput(gettext("Unknown channel “%(channel)s”.") % {"channel": channel})
     with _changing(ticket, expected_version):
         workflow.check_move(ticket, "confirm_fixed" if is_fixed else "not_fixed", user=by, at=at)
+        if is_fixed and (blocks := guards.close_blocks(ticket)):
+            raise InvalidTransition(
+                _blocked_close_message(blocks)
+                + " "
+                + gettext("Settle it first; a manager may close the ticket anyway with an override reason."),
+                code="close_blocked",
+            )
         follow_up = FollowUp.objects.create(
             ticket=ticket,
             is_fixed=is_fixed,
@@ -896,18 +903,66 @@ def record_follow_up(
     return ticket
 
 
+def _blocked_close_message(blocks: list[guards.CloseBlock]) -> str:
+    return gettext("The ticket cannot close yet: %(reasons)s") % {
+        "reasons": " ".join(block.message for block in blocks)
+    }
+
+
+def _check_close_guards(ticket: Ticket, *, by: User | None, at: datetime, override_reason: str = "") -> None:
+    """Refuse to close while a guard objects, unless a manager gives an override reason.
+
+    The override is written on the timeline (who, when, why, which records were
+    still open), so the exception stays visible after the ticket closed.
+    """
+    blocks = guards.close_blocks(ticket)
+    if not blocks:
+        return
+    override_reason = (override_reason or "").strip()
+    if not override_reason:
+        raise InvalidTransition(
+            _blocked_close_message(blocks)
+            + " "
+            + gettext("A manager may close it anyway with an override reason."),
+            code="close_blocked",
+        )
+    if by is None or not by.has_perm(f"aftersales.{Capability.GRANT_APPROVAL}"):
+        raise NotPermitted(
+            _blocked_close_message(blocks) + " " + gettext("Only a manager may close it anyway."),
+            code="close_blocked",
+        )
+    _record(
+        ticket,
+        TicketEvent.Kind.NOTE,
+        by=by,
+        at=at,
+        body=override_reason,
+        data={
+            "close_override": True,
+            "blocks": [{"guard": b.guard, "reference": b.reference, "message": b.message} for b in blocks],
+        },
+    )
+
+
 def close_ticket(
     *,
     ticket: Ticket,
     by: User,
     reason: str,
+    override_reason: str = "",
     expected_version: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
-    """Close a resolved ticket without the follow-up call (the customer confirmed another way)."""
+    """Close a resolved ticket without the follow-up call (the customer confirmed another way).
+
+    While a close guard objects (a loan still out) only a manager may close, with
+    ``override_reason``, which goes on the timeline.
+    """
     at = _moment(at)
     reason = _require_text(reason, gettext("Say why the ticket is closed without a follow-up."))
     with _changing(ticket, expected_version):
+        workflow.check_move(ticket, "close", user=by, at=at)
+        _check_close_guards(ticket, by=by, at=at, override_reason=override_reason)
         _move(ticket, "close", by=by, at=at, why=reason)
         ticket.closed_at = at
         cancel_clocks(subject_type=SUBJECT_TYPE, subject_id=ticket.pk, at=at)
@@ -969,6 +1024,8 @@ def auto_close_silent_tickets(*, now: datetime | None = None) -> list[Ticket]:
                 )
             except InvalidTransition:
                 continue
+            if guards.close_blocks(ticket):
+                continue  # e.g. a loan still out: closing it needs a person
             _claim(ticket, None)
             why = _system_text(
                 gettext_noop(

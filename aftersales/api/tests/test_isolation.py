@@ -161,9 +161,30 @@ def world(cast):
         channel="api",
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
+    _lend_a_spare(cast.ticket2, by=cast.manager)
     cast.ticket2.refresh_from_db()
     ReleasePackageFactory(release=ReleaseFactory(product_model=cast.unit2.product_model, applies_to=""))
     return cast
+
+
+def _lend_a_spare(ticket, *, by) -> None:
+    """customer2 has a spare unit on loan (``/loans/``)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales.core.business_time import local_date
+    from aftersales.spares import services as spares
+
+    spare = spares.add_spare_unit(
+        centre=ticket.centre, product_model=ticket.unit.product_model, serial=f"SP-{ticket.number}", by=by
+    )
+    spares.lend_unit(
+        ticket=ticket,
+        spare_unit=spare,
+        by=by,
+        expected_return_on=local_date(timezone.now()) + timedelta(days=7),
+    )
 
 
 def test_the_walk_finds_the_routes_it_must_cover():
