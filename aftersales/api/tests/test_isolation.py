@@ -23,6 +23,7 @@ from rest_framework.test import APIRequestFactory
 from aftersales.customers.models import Customer
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
+from aftersales.visits.tests.factories import dispatched_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,7 @@ def world(cast):
         channel="api",
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
+    dispatched_visit(ticket=cast.ticket2, engineer=cast.engineer, dispatcher=cast.lead)
     cast.ticket2.refresh_from_db()
     return cast
 

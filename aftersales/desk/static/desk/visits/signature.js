@@ -12,7 +12,8 @@
       return [(event.clientX - box.left) * canvas.width / box.width, (event.clientY - box.top) * canvas.height / box.height];
     }
     canvas.addEventListener("pointerdown", function (event) {
-      drawing = true; canvas.setPointerCapture(event.pointerId);
+      drawing = true;
+      try { canvas.setPointerCapture(event.pointerId); } catch (ignored) { /* a pen lifted already */ }
       var p = point(event); context.beginPath(); context.moveTo(p[0], p[1]);
       event.preventDefault();
     });
