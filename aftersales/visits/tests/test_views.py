@@ -208,3 +208,22 @@ def test_the_report_pdf_fetches_nothing_whatever_the_text_holds(client, cast, ti
 
     assert response.status_code == 200
     assert all(url.startswith(("static:", "data:")) for url in asked), asked
+
+
+def test_the_stamped_copy_is_stored_and_a_wrong_file_type_refused(client, cast, ticket, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    visit = _completed(cast, ticket)
+    client.force_login(cast.engineer)
+    url = f"/desk/visits/{visit.number}/stamped/"
+
+    refused = client.post(url, {"stamped-scan": SimpleUploadedFile("x.exe", b"MZ")})
+    stored = client.post(url, {"stamped-scan": SimpleUploadedFile("盖章.pdf", b"%PDF-1.4 stamped")})
+
+    assert refused.status_code == 400 and "PDF, JPEG or PNG" in refused.content.decode()
+    assert stored.status_code == 302
+    report = ServiceReport.objects.get(visit=visit)
+    assert report.stamped_scan.read() == b"%PDF-1.4 stamped"
+    download = client.get(f"/desk/visits/{visit.number}/stamped/download/")
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 stamped"
