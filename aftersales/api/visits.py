@@ -40,6 +40,11 @@ class BillableLineSerializer(serializers.Serializer):
 
 
 class VisitSerializer(serializers.ModelSerializer):
+    # Plain strings: a second "status"/"kind" enum would collide with the tickets' in the schema.
+    kind = serializers.CharField(read_only=True, help_text="onsite_repair, site_survey, installation, …")
+    status = serializers.CharField(
+        read_only=True, help_text="planned, accepted, on_the_way, on_site, left, completed, cancelled"
+    )
     ticket = serializers.CharField(source="ticket.number", default=None)
     customer = serializers.CharField(source="customer.code")
     site = serializers.CharField(source="site.name", default=None)
