@@ -1527,7 +1527,9 @@ def record_arrival(
 ) -> Ticket:
     """An engineer arrived on site: meets the on-site promise of the engineer's kind (R&D or local).
 
-    For now the evidence is this record on the ticket; field dispatch adds more later.
+    Called by ``visits.services`` once the customer's on-site contact has confirmed the arrival
+    (a code or a signature), with the arrival time; the ticket page offers no bare button for it,
+    so a promise is never met by a status change alone.
     """
     now = _moment(now)
     by = by or engineer

@@ -89,6 +89,8 @@ class Action:
     statuses: frozenset[str]
     capability: str
     kinds: frozenset[str] | None = None
+    # False: done by another area's service on its own evidence, never offered as a bare button.
+    is_offered: bool = True
 
     @property
     def permission(self) -> str:
@@ -291,7 +293,8 @@ ACTIONS: dict[str, Action] = {
             C.REQUEST_ONSITE,
             kinds=frozenset(Kind) - {Kind.COMPLAINT, Kind.CONSULTATION},
         ),
-        Action("record_arrival", _("Record arrival on site"), OPEN, C.RECORD_ARRIVAL),
+        # Recorded by a visit's confirmed arrival (visits.services), not by a button on the ticket.
+        Action("record_arrival", _("Record arrival on site"), OPEN, C.RECORD_ARRIVAL, is_offered=False),
         Action(
             "record_restored",
             _("Record service restored"),
@@ -446,7 +449,7 @@ def allowed_actions(ticket: Ticket, user: User) -> list[Action]:
     """The non-status actions to offer ``user`` on ``ticket`` now."""
     offered = []
     for action in ACTIONS.values():
-        if ticket.status not in action.statuses:
+        if not action.is_offered or ticket.status not in action.statuses:
             continue
         if action.kinds is not None and ticket.kind not in action.kinds:
             continue

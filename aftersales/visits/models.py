@@ -127,9 +127,29 @@ class Visit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.number} · {self.get_kind_display()}"
 
+    def get_absolute_url(self) -> str:
+        return f"/desk/visits/{self.number}/"
+
     @property
     def is_open(self) -> bool:
         return self.status not in (self.Status.COMPLETED, self.Status.CANCELLED)
+
+
+# The visit's allowed moves, in one table: status → the statuses it may move to.
+VISIT_MOVES: dict[str, frozenset[str]] = {
+    Visit.Status.PLANNED: frozenset(
+        {Visit.Status.ACCEPTED, Visit.Status.ON_THE_WAY, Visit.Status.ON_SITE, Visit.Status.CANCELLED}
+    ),
+    Visit.Status.ACCEPTED: frozenset({Visit.Status.ON_THE_WAY, Visit.Status.ON_SITE, Visit.Status.CANCELLED}),
+    Visit.Status.ON_THE_WAY: frozenset({Visit.Status.ON_SITE, Visit.Status.CANCELLED}),
+    Visit.Status.ON_SITE: frozenset({Visit.Status.LEFT, Visit.Status.COMPLETED}),
+    Visit.Status.LEFT: frozenset({Visit.Status.ON_SITE, Visit.Status.COMPLETED}),
+    Visit.Status.COMPLETED: frozenset(),
+    Visit.Status.CANCELLED: frozenset(),
+}
+
+# Before arrival a visit may be re-planned or cancelled.
+NOT_STARTED = frozenset({Visit.Status.PLANNED, Visit.Status.ACCEPTED, Visit.Status.ON_THE_WAY})
 
 
 class VisitEngineer(models.Model):
@@ -155,6 +175,8 @@ class VisitEngineer(models.Model):
     confirmed_by = models.CharField(_("confirmed by (customer's contact)"), max_length=100, blank=True)
     confirmation = models.CharField(_("confirmed with"), max_length=12, choices=Confirmation, blank=True)
     confirmation_signature = models.TextField(_("signature (image data)"), blank=True)
+    code_hash = models.CharField(max_length=128, blank=True, editable=False)
+    code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
     class Meta:
@@ -166,6 +188,15 @@ class VisitEngineer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visit.number} · {self.engineer}"
+
+    @property
+    def is_arrival_confirmed(self) -> bool:
+        return self.arrival_confirmed_at is not None
+
+    @property
+    def is_arrival_unconfirmed(self) -> bool:
+        """Checked in but the customer's contact has not confirmed it: shown and reported as such."""
+        return self.arrived_at is not None and self.arrival_confirmed_at is None
 
 
 class VisitEvent(models.Model):

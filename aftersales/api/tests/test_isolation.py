@@ -24,6 +24,7 @@ from aftersales.customers.models import Customer
 from aftersales.releases.tests.factories import ReleaseFactory, ReleasePackageFactory
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
+from aftersales.visits.tests.factories import dispatched_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +163,7 @@ def world(cast):
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
     _lend_a_spare(cast.ticket2, by=cast.manager)
+    dispatched_visit(ticket=cast.ticket2, engineer=cast.engineer, dispatcher=cast.lead)
     cast.ticket2.refresh_from_db()
     ReleasePackageFactory(release=ReleaseFactory(product_model=cast.unit2.product_model, applies_to=""))
     return cast

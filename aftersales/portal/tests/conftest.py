@@ -21,6 +21,7 @@ from aftersales.customers.tests.factories import ContactFactory, CustomerFactory
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
 from aftersales.units.tests.factories import ContractFactory, UnitFactory
+from aftersales.visits.tests.factories import completed_visit
 
 EMERGENCY = "王经理 138 0000 0000"
 
@@ -114,6 +115,9 @@ def cast(db):
                 f"ticket{index}": event.ticket,
                 f"attachment{index}": event.attachments.get(),
                 f"package{index}": entitled_package(unit),
+                f"visit{index}": completed_visit(
+                    ticket=event.ticket, engineer=people[Role.ENGINEER], dispatcher=people[Role.MANAGER]
+                ),
             }
         )
     return SimpleNamespace(**people, centre=centre, first=first, second=second, **objects)

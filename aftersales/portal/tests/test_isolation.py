@@ -63,6 +63,7 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "contract_id": getattr(cast, f"contract{owner}").pk,
         "attachment_id": getattr(cast, f"attachment{owner}").pk,
         "package_id": getattr(cast, f"package{owner}").pk,
+        "visit_number": getattr(cast, f"visit{owner}").number,
     }
 
 
@@ -126,7 +127,9 @@ def test_every_portal_url_with_another_organisations_object_is_not_found(cast, p
     assert _writes(cast) == before
 
 
-@pytest.mark.parametrize("foreign", ["number", "serial", "contract_id", "attachment_id", "package_id"])
+@pytest.mark.parametrize(
+    "foreign", ["number", "serial", "contract_id", "attachment_id", "package_id", "visit_number"]
+)
 def test_one_foreign_parameter_among_own_ones_is_not_found(cast, portal_client, foreign):
     """Own ticket with another organisation's file id, and so on: every parameter is checked."""
     client = portal_client(cast.customer1)
