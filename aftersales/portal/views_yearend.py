@@ -26,5 +26,8 @@ def yearend_list(request: HttpRequest) -> HttpResponse:
 def yearend_download(request: HttpRequest, yearend_report_id: int) -> HttpResponse:
     report = get_archived_report(request.user, yearend_report_id)
     return FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=report.download_name, content_type="application/pdf"
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report.download_name,
+        content_type="application/pdf",
     )

@@ -62,6 +62,7 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "serial": getattr(cast, f"unit{owner}").serial,
         "contract_id": getattr(cast, f"contract{owner}").pk,
         "attachment_id": getattr(cast, f"attachment{owner}").pk,
+        "yearend_report_id": getattr(cast, f"yearend_report{owner}").pk,
     }
 
 
@@ -125,7 +126,7 @@ def test_every_portal_url_with_another_organisations_object_is_not_found(cast, p
     assert _writes(cast) == before
 
 
-@pytest.mark.parametrize("foreign", ["number", "serial", "contract_id", "attachment_id"])
+@pytest.mark.parametrize("foreign", ["number", "serial", "contract_id", "attachment_id", "yearend_report_id"])
 def test_one_foreign_parameter_among_own_ones_is_not_found(cast, portal_client, foreign):
     """Own ticket with another organisation's file id, and so on: every parameter is checked."""
     client = portal_client(cast.customer1)
