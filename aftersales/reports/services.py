@@ -157,6 +157,34 @@ def generate_year_end_report(
     return report
 
 
+def request_year_end_report(
+    *,
+    customer: Customer,
+    start: date,
+    end: date,
+    language: str = DEFAULT_LANGUAGE,
+    include_branches: bool | None = None,
+    by: User,
+) -> None:
+    """Check a request from the console now, and generate the report on a worker.
+
+    A report of a large customer-year takes WeasyPrint tens of seconds: too long for a web
+    request. The checks (language, period, permission) run here so a mistake is answered at
+    once; ``generate_year_end_report`` then runs as a Huey task and archives a new version.
+    """
+    _check(customer, start, end, language, by)
+    from aftersales.reports.tasks import generate_year_end_report_task
+
+    generate_year_end_report_task(
+        customer_id=customer.pk,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        language=language,
+        include_branches=include_branches,
+        by_id=by.pk,
+    )
+
+
 # --- telling the recipients ----------------------------------------------------------------------
 
 

@@ -55,7 +55,7 @@ def year_end(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             customer = data["customer"]
             try:
-                report = services.generate_year_end_report(
+                services.request_year_end_report(
                     customer=customer,
                     start=data["start"],
                     end=data["end"],
@@ -69,8 +69,11 @@ def year_end(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("The report of %(customer)s for %(period)s is archived as version %(version)s.")
-                    % {"customer": customer.name, "period": report.period_label, "version": report.version},
+                    _(
+                        "The report of %(customer)s is being generated; it appears in the archive "
+                        "below within a minute or two."
+                    )
+                    % {"customer": customer.name},
                 )
                 return redirect("reports:yearend")
         else:
