@@ -11,6 +11,7 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
@@ -18,6 +19,7 @@ from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import ServiceCentreFactory, UserFactory
 from aftersales.core.business_time import add_minutes
 from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
+from aftersales.reports.models import YearEndReport
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
 from aftersales.units.tests.factories import ContractFactory, UnitFactory
@@ -105,8 +107,18 @@ def cast(db):
             by=user,
             attachments=[SimpleUploadedFile(f"log{index}.txt", b"kernel: crypto card timeout\n")],
         )
+        yearend_report = YearEndReport(
+            customer=customer,
+            period_start=date(2025, 1, 1),
+            period_end=date(2025, 12, 31),
+            language="en",
+            generated_at=timezone.now(),
+            sha256="0" * 64,
+        )
+        yearend_report.file.save(f"year-end-{index}.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
         objects.update(
             {
+                f"yearend_report{index}": yearend_report,
                 f"customer{index}": user,
                 f"contact{index}": contact,
                 f"site{index}": site,

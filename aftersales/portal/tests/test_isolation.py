@@ -55,16 +55,31 @@ def portal_routes() -> list[PortalRoute]:
     return routes
 
 
+# Every URL parameter name of the portal, one a line (each area adds its own).
+FOREIGN_PARAMETERS = [
+    "number",
+    "serial",
+    "contract_id",
+    "attachment_id",
+    "package_id",
+    "visit_number",
+    "yearend_report_id",
+]
+
+
 def _parameter_values(cast, owner: int) -> dict[str, str | int]:
     """What each URL parameter names, taken from customer ``owner``'s objects."""
-    return {
+    values = {
         "number": getattr(cast, f"ticket{owner}").number,
         "serial": getattr(cast, f"unit{owner}").serial,
         "contract_id": getattr(cast, f"contract{owner}").pk,
         "attachment_id": getattr(cast, f"attachment{owner}").pk,
         "package_id": getattr(cast, f"package{owner}").pk,
         "visit_number": getattr(cast, f"visit{owner}").number,
+        "yearend_report_id": getattr(cast, f"yearend_report{owner}").pk,
     }
+    assert set(values) == set(FOREIGN_PARAMETERS)
+    return values
 
 
 def _fill(route: PortalRoute, values: dict[str, str | int]) -> str:
@@ -127,9 +142,7 @@ def test_every_portal_url_with_another_organisations_object_is_not_found(cast, p
     assert _writes(cast) == before
 
 
-@pytest.mark.parametrize(
-    "foreign", ["number", "serial", "contract_id", "attachment_id", "package_id", "visit_number"]
-)
+@pytest.mark.parametrize("foreign", FOREIGN_PARAMETERS)
 def test_one_foreign_parameter_among_own_ones_is_not_found(cast, portal_client, foreign):
     """Own ticket with another organisation's file id, and so on: every parameter is checked."""
     client = portal_client(cast.customer1)
