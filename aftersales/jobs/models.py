@@ -14,7 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel
-from aftersales.customers.models import Site
+from aftersales.customers.models import Customer, Site
 from aftersales.tickets.models import Ticket
 from aftersales.units.models import ProductModel, Unit
 
@@ -31,6 +31,13 @@ class InstallationJob(TimeStampedModel):
 
     ticket = models.OneToOneField(
         Ticket, on_delete=models.PROTECT, related_name="installation_job", verbose_name=_("ticket")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="installation_jobs",
+        verbose_name=_("customer"),
+        help_text=_("The ticket's customer, kept on the job for lists by customer."),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     site = models.ForeignKey(
@@ -101,6 +108,13 @@ class TrainingSession(TimeStampedModel):
 
     ticket = models.OneToOneField(
         Ticket, on_delete=models.PROTECT, related_name="training_session", verbose_name=_("ticket")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="training_sessions",
+        verbose_name=_("customer"),
+        help_text=_("The ticket's customer, kept on the job for lists by customer."),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNED)
     topic = models.CharField(_("topic"), max_length=200)
@@ -198,6 +212,13 @@ class MigrationJob(TimeStampedModel):
 
     ticket = models.OneToOneField(
         Ticket, on_delete=models.PROTECT, related_name="migration_job", verbose_name=_("ticket")
+    )
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="migration_jobs",
+        verbose_name=_("customer"),
+        help_text=_("The ticket's customer, kept on the job for lists by customer."),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status, default=Status.PLANNING)
     scope = models.TextField(_("what is migrated"), blank=True)

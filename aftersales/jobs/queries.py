@@ -33,7 +33,7 @@ JOB_MODELS = {
 
 def installation_jobs(user: User) -> QuerySet[InstallationJob]:
     return (
-        InstallationJob.objects.filter(ticket__customer__in=customer_scope_for_user(user))
+        InstallationJob.objects.filter(customer__in=customer_scope_for_user(user))
         .select_related("ticket__customer", "site", "acceptance_recorded_by")
         .prefetch_related(
             Prefetch(
@@ -48,7 +48,7 @@ def installation_jobs(user: User) -> QuerySet[InstallationJob]:
 
 def training_sessions(user: User) -> QuerySet[TrainingSession]:
     return (
-        TrainingSession.objects.filter(ticket__customer__in=customer_scope_for_user(user))
+        TrainingSession.objects.filter(customer__in=customer_scope_for_user(user))
         .select_related("ticket__customer", "trainer")
         .annotate(average_score=Avg("attendees__score"), attendee_count=Count("attendees", distinct=True))
         .prefetch_related("attendees", "materials")
@@ -57,7 +57,7 @@ def training_sessions(user: User) -> QuerySet[TrainingSession]:
 
 def migration_jobs(user: User) -> QuerySet[MigrationJob]:
     return (
-        MigrationJob.objects.filter(ticket__customer__in=customer_scope_for_user(user))
+        MigrationJob.objects.filter(customer__in=customer_scope_for_user(user))
         .select_related("ticket__customer")
         .prefetch_related(Prefetch("steps", queryset=MigrationStep.objects.select_related("done_by")))
     )

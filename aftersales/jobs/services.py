@@ -199,7 +199,10 @@ def start_installation(
         if site is not None and site.customer_id != ticket.customer_id:
             raise InvalidInput(gettext("The site belongs to another customer."))
         job = InstallationJob.objects.create(
-            ticket=ticket, site=site, commissioning_notes=(commissioning_notes or "").strip()
+            ticket=ticket,
+            customer_id=ticket.customer_id,
+            site=site,
+            commissioning_notes=(commissioning_notes or "").strip(),
         )
         _record(ticket, "started", by=by, at=now, text=gettext("Installation job started."))
     return job
@@ -229,6 +232,7 @@ def start_training(
         ticket = _job_ticket(Kind.TRAINING, request, ticket, by=by, now=now)
         session = TrainingSession.objects.create(
             ticket=ticket,
+            customer_id=ticket.customer_id,
             topic=topic[:200],
             trainer=trainer,
             starts_at=starts_at,
@@ -253,7 +257,7 @@ def start_migration(
     scope = _text(scope, gettext("Say what is migrated."))
     with transaction.atomic():
         ticket = _job_ticket(Kind.MIGRATION, request, ticket, by=by, now=now)
-        job = MigrationJob.objects.create(ticket=ticket, scope=scope)
+        job = MigrationJob.objects.create(ticket=ticket, customer_id=ticket.customer_id, scope=scope)
         _record(ticket, "started", by=by, at=now, text=scope)
     return job
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -159,7 +160,22 @@ def world(cast):
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
     cast.ticket2.refresh_from_db()
+    _jobs_of(cast, cast.second)
     return cast
+
+
+def _jobs_of(cast, customer) -> None:
+    """One installation, training and migration of ``customer``, for the jobs routes to walk."""
+    from aftersales.jobs import services as jobs
+
+    def request():
+        return jobs.JobRequest(customer=customer, title="job probe", description="job probe")
+
+    jobs.start_installation(by=cast.specialist, request=request())
+    jobs.start_training(
+        by=cast.specialist, request=request(), topic="probe", trainer=cast.engineer, starts_at=timezone.now()
+    )
+    jobs.start_migration(by=cast.specialist, request=request(), scope="probe")
 
 
 def test_the_walk_finds_the_routes_it_must_cover():
