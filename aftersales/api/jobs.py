@@ -27,6 +27,9 @@ class _JobSerializer(serializers.ModelSerializer):
     number = serializers.CharField(source="ticket.number")
     customer = serializers.CharField(source="ticket.customer.code")
     title = serializers.CharField(source="ticket.title")
+    # Plain text, not an enum: each job kind has its own statuses, and one schema enum per name
+    # would collide (drf-spectacular W001, which ``check --deploy`` rejects).
+    status = serializers.CharField(help_text="planned, accepted, held, planning, agreed or completed")
 
     COMMON = ("id", "number", "customer", "title", "status", "created_at", "updated_at")
 
@@ -112,6 +115,7 @@ class MigrationStepSerializer(serializers.ModelSerializer):
 
 class MigrationJobSerializer(_JobSerializer):
     steps = MigrationStepSerializer(many=True)
+    result = serializers.CharField(help_text="succeeded, partial, rolled_back, or empty")
 
     class Meta:
         model = MigrationJob
