@@ -266,6 +266,28 @@ class MigrationStep(models.Model):
         return self.description
 
 
+EVENT_LABELS = {
+    "started": _("Job started"),
+    "status": _("Status changed"),
+    "visit_scheduled": _("Visit planned"),
+    "unit_created": _("Unit created"),
+    "unit_updated": _("Unit updated"),
+    "commissioning_notes": _("Commissioning notes"),
+    "accepted": _("Accepted by the customer"),
+    "attendees": _("Attendees added"),
+    "feedback": _("Feedback recorded"),
+    "material": _("Material attached"),
+    "plan": _("Plan document uploaded"),
+    "window": _("Change window agreed"),
+    "step": _("Step done"),
+}
+STATUS_LABELS = {
+    **dict(InstallationJob.Status.choices),
+    **dict(TrainingSession.Status.choices),
+    **dict(MigrationJob.Status.choices),
+}
+
+
 class JobEvent(models.Model):
     """The job's timeline: each step recorded (who, when, what), written once, never edited."""
 
@@ -289,3 +311,10 @@ class JobEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.number} · {self.kind}"
+
+    @property
+    def label(self) -> str:
+        """What happened, in the reader's language (a status change names the new status)."""
+        if self.kind == "status" and self.to_status:
+            return f"{EVENT_LABELS['status']}: {STATUS_LABELS.get(self.to_status, self.to_status)}"
+        return str(EVENT_LABELS.get(self.kind, self.kind))

@@ -38,9 +38,9 @@ def installation_jobs(user: User) -> QuerySet[InstallationJob]:
         .prefetch_related(
             Prefetch(
                 "lines",
-                queryset=InstallationLine.objects.select_related("unit", "product_model", "site").order_by(
-                    "id"
-                ),
+                queryset=InstallationLine.objects.select_related(
+                    "unit__product_model", "product_model", "site"
+                ).order_by("id"),
             )
         )
     )

@@ -171,7 +171,7 @@ def test_feedback_and_materials_on_the_training_page(cast, client):
     client.post(base + "material/", {"file-file": SimpleUploadedFile("slides.pdf", b"%PDF slides")})
 
     page = client.get(base).content.decode()
-    assert "3.5 / 5" in page and "slides.pdf" in page
+    assert "3.5 / 5" in page and "slides.pdf" in page and "Attendees added" in page
     material = session.materials.get()
     download = client.get(f"{base}files/{material.pk}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF slides"
