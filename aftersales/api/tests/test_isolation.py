@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
@@ -166,6 +167,7 @@ def world(cast):
     dispatched_visit(ticket=cast.ticket2, engineer=cast.engineer, dispatcher=cast.lead)
     cast.ticket2.refresh_from_db()
     ReleasePackageFactory(release=ReleaseFactory(product_model=cast.unit2.product_model, applies_to=""))
+    _jobs_of(cast, cast.second)
     return cast
 
 
@@ -187,6 +189,20 @@ def _lend_a_spare(ticket, *, by) -> None:
         by=by,
         expected_return_on=local_date(timezone.now()) + timedelta(days=7),
     )
+
+
+def _jobs_of(cast, customer) -> None:
+    """One installation, training and migration of ``customer``, for the jobs routes to walk."""
+    from aftersales.jobs import services as jobs
+
+    def request():
+        return jobs.JobRequest(customer=customer, title="job probe", description="job probe")
+
+    jobs.start_installation(by=cast.specialist, request=request())
+    jobs.start_training(
+        by=cast.specialist, request=request(), topic="probe", trainer=cast.engineer, starts_at=timezone.now()
+    )
+    jobs.start_migration(by=cast.specialist, request=request(), scope="probe")
 
 
 def test_the_walk_finds_the_routes_it_must_cover():

@@ -64,6 +64,7 @@ FOREIGN_PARAMETERS = [
     "package_id",
     "visit_number",
     "yearend_report_id",
+    "job_number",
 ]
 
 
@@ -77,9 +78,28 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "package_id": getattr(cast, f"package{owner}").pk,
         "visit_number": getattr(cast, f"visit{owner}").number,
         "yearend_report_id": getattr(cast, f"yearend_report{owner}").pk,
+        "job_number": _job_ticket(cast, owner).number,
     }
     assert set(values) == set(FOREIGN_PARAMETERS)
     return values
+
+
+def _job_ticket(cast, owner: int):
+    """A training request (a job) of customer ``owner``, made on first use: job URLs name its ticket."""
+    from aftersales.jobs import services as jobs
+
+    if not hasattr(cast, f"job{owner}"):
+        session = jobs.start_training(
+            by=cast.specialist,
+            request=jobs.JobRequest(
+                customer=cast.first if owner == 1 else cast.second, title="运维培训", description="运维培训"
+            ),
+            topic="密码机日常运维",
+            trainer=cast.engineer,
+            starts_at=cast.ticket1.reported_at,
+        )
+        setattr(cast, f"job{owner}", session.ticket)
+    return getattr(cast, f"job{owner}")
 
 
 def _fill(route: PortalRoute, values: dict[str, str | int]) -> str:
