@@ -22,7 +22,7 @@ from aftersales.accounts.backends import PERMISSION_APP
 from aftersales.accounts.models import ServiceCentre, User
 from aftersales.accounts.roles import Capability
 from aftersales.customers.models import Contact, Customer
-from aftersales.desk.queries import find_visible_ticket, on_site_engineers, ticket_workers
+from aftersales.desk.queries import find_visible_ticket, ticket_workers
 from aftersales.intake.models import UNIDENTIFIED_CUSTOMER_CODE
 from aftersales.tickets import services, workflow
 from aftersales.tickets.models import Channel, Entitlement, Kind, Level, Severity, Ticket
@@ -579,35 +579,6 @@ class RequestOnsiteForm(TicketActionForm):
         )
 
 
-class RecordArrivalForm(TicketActionForm):
-    name = "record_arrival"
-    workflow_names = ("record_arrival",)
-    label = _("Record arrival on site")
-    submit_label = _("Record the arrival")
-    engineer = PersonChoiceField(label=_("Engineer"), queryset=User.objects.none())
-    arrived_at = forms.DateTimeField(
-        label=_("Arrived at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["engineer"].queryset = on_site_engineers()
-        self.fields["engineer"].initial = self.user.pk
-        self.fields["arrived_at"].initial = timezone.localtime().replace(second=0, microsecond=0)
-
-    def submit(self, *, now: datetime) -> None:
-        services.record_arrival(
-            ticket=self.ticket,
-            engineer=self.cleaned_data["engineer"],
-            at=self.cleaned_data["arrived_at"],
-            by=self.user,
-            expected_version=self.expected_version,
-            now=now,
-        )
-
-
 class RecordRestoredForm(TicketActionForm):
     name = "record_restored"
     workflow_names = ("record_restored",)
@@ -821,7 +792,6 @@ ACTION_FORMS: dict[str, type[TicketActionForm]] = {
         NoteForm,
         WaitForCustomerForm,
         RequestOnsiteForm,
-        RecordArrivalForm,
         RecordRestoredForm,
         WriteHandlingReportForm,
         ChangeSeverityForm,
