@@ -192,6 +192,10 @@ class RepairEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.repair.number} · {self.kind}"
 
+    @property
+    def to_status_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status in Status.values else ""
+
 
 class FittedPart(models.Model):
     """A part the factory fitted in a repair (it may consume stock: see ``services.fit_part``)."""
