@@ -152,3 +152,27 @@ def unbilled_by_customer(user: User) -> list[Unbilled]:
 
 def statement_customers(user: User) -> QuerySet[Customer]:
     return customer_scope_for_user(user).order_by("name")
+
+
+# --- the portal ----------------------------------------------------------------------------------
+
+
+def portal_quotes(user: User) -> QuerySet[Quote]:
+    """The quotes a customer user sees: those issued to their organisation (never drafts)."""
+    return quotes_visible_to(user).filter(issued_at__isnull=False)
+
+
+def portal_quote_list(user: User) -> list[Quote]:
+    return list(
+        portal_quotes(user).select_related("customer", "ticket").order_by("-issued_at", "-pk")[:LIST_LIMIT]
+    )
+
+
+def get_portal_quote(user: User, number: str) -> Quote:
+    """An issued quote of the user's organisation (``Quote.DoesNotExist`` otherwise)."""
+    return (
+        portal_quotes(user)
+        .select_related("customer", "ticket", "decided_by")
+        .prefetch_related("lines")
+        .get(number=number)
+    )
