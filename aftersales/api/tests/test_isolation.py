@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from aftersales.customers.models import Customer
+from aftersales.fees.tests.factories import issued_quote
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
 
@@ -158,6 +159,12 @@ def world(cast):
         channel="api",
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
+    issued_quote(customer=cast.first, by=cast.specialist)
+    issued_quote(customer=cast.second, by=cast.specialist)
+    from aftersales.repairs.services import open_repair
+
+    for ticket in (cast.ticket1, cast.ticket2):
+        open_repair(ticket=ticket, by=cast.specialist, fault="返厂维修")
     cast.ticket2.refresh_from_db()
     return cast
 

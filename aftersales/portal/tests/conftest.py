@@ -17,6 +17,7 @@ from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import ServiceCentreFactory, UserFactory
 from aftersales.core.business_time import add_minutes
 from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
+from aftersales.fees.tests.factories import invoiced_quote_and_statement
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
 from aftersales.units.tests.factories import ContractFactory, UnitFactory
@@ -86,6 +87,12 @@ def cast(db):
             channel=Channel.WEB,
             by=user,
             attachments=[SimpleUploadedFile(f"log{index}.txt", b"kernel: crypto card timeout\n")],
+        )
+        from aftersales.repairs.services import open_repair
+
+        objects[f"repair{index}"] = open_repair(ticket=ticket, by=people[Role.SPECIALIST], fault="返厂维修")
+        objects[f"quote{index}"], objects[f"statement{index}"] = invoiced_quote_and_statement(
+            customer=customer, by=people[Role.SPECIALIST]
         )
         objects.update(
             {

@@ -62,6 +62,9 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "serial": getattr(cast, f"unit{owner}").serial,
         "contract_id": getattr(cast, f"contract{owner}").pk,
         "attachment_id": getattr(cast, f"attachment{owner}").pk,
+        "quote_number": getattr(cast, f"quote{owner}").number,
+        "statement_number": getattr(cast, f"statement{owner}").number,
+        "rma_number": getattr(cast, f"repair{owner}").number,
     }
 
 
