@@ -22,14 +22,15 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from aftersales.accounts.models import User
+from aftersales.accounts.roles import Capability, Role, capabilities_of
 from aftersales.core.business_time import end_of_local_day, local_date, start_of_local_day
 from aftersales.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from aftersales.core.numbering import next_document_number
-from aftersales.customers.models import Customer
+from aftersales.customers.models import Contact, Customer
 from aftersales.customers.queries import customer_scope_for_user
 from aftersales.fees import hooks
 from aftersales.fees.models import (
@@ -47,6 +48,8 @@ from aftersales.fees.models import (
     Statement,
     money,
 )
+from aftersales.notifications.models import OutboxMessage
+from aftersales.notifications.services import queue_notice
 
 QUOTE_PREFIX = "QT"
 STATEMENT_PREFIX = "ST"
@@ -137,6 +140,54 @@ def _decimal(
     if maximum is not None and number > maximum:
         raise InvalidInput(gettext("%(label)s must be at most %(max)s.") % {"label": label, "max": maximum})
     return number
+
+
+# --- notices ------------------------------------------------------------------------------------
+
+
+def _site_url(path: str) -> str:
+    return settings.AFTERSALES["SITE_URL"].rstrip("/") + path
+
+
+def _notify_approvers(quote: Quote, reasons: list[str]) -> None:
+    """Managers who grant approvals find the quote in their console inbox."""
+    roles = [role for role in Role.values if Capability.GRANT_APPROVAL in capabilities_of(role)]
+    for manager in User.objects.filter(role__in=roles, is_active=True).order_by("pk"):
+        with translation.override(manager.language or settings.LANGUAGE_CODE):
+            queue_notice(
+                kind="quote_approval",
+                recipient=manager,
+                channel=OutboxMessage.Channel.DESK,
+                subject=gettext("Quote %(number)s needs your approval") % {"number": quote.number},
+                body="\n".join([*reasons, _site_url(f"/desk/quotes/{quote.number}/")]),
+                reference=quote.number,
+                dedupe_key=f"quote:{quote.pk}:approval:{quote.events.count()}",
+            )
+
+
+def _notify_customer(quote: Quote) -> None:
+    """The customer's portal users get the issued quote by e-mail, with the page to decide on."""
+    contacts = Contact.objects.filter(customer_id=quote.customer_id, user__is_active=True).exclude(email="")
+    for contact in contacts.order_by("pk"):
+        with translation.override(contact.language or settings.LANGUAGE_CODE):
+            body = gettext(
+                "Quote %(number)s for %(customer)s: %(total)s CNY including VAT.\n"
+                "Please approve or refuse it in the customer portal: %(url)s"
+            ) % {
+                "number": quote.number,
+                "customer": quote.customer.name,
+                "total": quote.total,
+                "url": _site_url(f"/portal/quotes/{quote.number}/"),
+            }
+            queue_notice(
+                kind="quote_issued",
+                address=contact.email,
+                language=contact.language,
+                subject=gettext("Quote %(number)s for your approval") % {"number": quote.number},
+                body=body,
+                reference=quote.number,
+                dedupe_key=f"quote:{quote.pk}:issued:{contact.pk}",
+            )
 
 
 # --- the schedule ----------------------------------------------------------------------------------
@@ -426,6 +477,7 @@ def update_quote_lines(
 def _issue(quote: Quote, *, by: User | None, at: datetime, body: str = "") -> None:
     _move(quote, "issue", by=by, at=at, body=body, total=str(quote.total))
     quote.issued_at = at
+    _notify_customer(quote)
 
 
 def issue_quote(*, quote: Quote, by: User, at: datetime | None = None) -> Quote:
@@ -446,6 +498,7 @@ def issue_quote(*, quote: Quote, by: User, at: datetime | None = None) -> Quote:
         reasons = quote_exceptions(quote)
         if reasons and quote.approval_at is None:
             _move(quote, "submit", by=by, at=at, body="\n".join(reasons))
+            _notify_approvers(quote, reasons)
         else:
             _issue(quote, by=by, at=at)
         quote.save(update_fields=["status", "issued_at", "updated_at"])

@@ -304,3 +304,25 @@ def test_quote_lines_from_billable_quantities(cast, customers, schedule):
         "onsite_hour", Decimal("2.5"), Decimal("1250.00"), "VS-2026-000001 现场",
     )  # fmt: skip
     assert len(ITEMS) == 5
+
+
+def test_issuing_tells_the_customers_portal_users_and_approval_tells_managers(cast, customers, schedule):
+    from aftersales.notifications.models import OutboxMessage
+
+    contact = cast.customer1.contact
+    contact.email, contact.language = "it@bank-a.example", "zh-hans"
+    contact.save()
+    quote = create_quote(
+        customer=customers.first,
+        by=cast.specialist,
+        lines=[{"code": "onsite_hour", "discount_percent": "50"}],
+        at=NOW,
+    )
+    issue_quote(quote=quote, by=cast.specialist, at=NOW)
+    to_manager = OutboxMessage.objects.get(kind="quote_approval")
+    assert to_manager.recipient == cast.manager and quote.number in to_manager.subject
+    assert not OutboxMessage.objects.filter(kind="quote_issued").exists()
+    approve_quote_exception(quote=quote, by=cast.manager, reason="补偿", at=NOW)
+    to_customer = OutboxMessage.objects.get(kind="quote_issued")
+    assert to_customer.address == "it@bank-a.example"
+    assert f"/portal/quotes/{quote.number}/" in to_customer.body
