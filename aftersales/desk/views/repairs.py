@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
+from aftersales.commitments.models import Outcome
 from aftersales.core.errors import DomainError
 from aftersales.desk.queries import get_ticket_for_page
 from aftersales.desk.views.auth import forbidden, staff_required
@@ -90,6 +91,8 @@ def _render_repair(
             "forms": offered,
             "bound_name": bound.name if bound else "",
             "clock": clock,
+            "outcome": clock.outcome if clock else "",
+            "outcome_label": Outcome(clock.outcome).label if clock else "",
             "timeline": queries.repair_timeline(repair),
             "parts": list(repair.parts.all()),
             "risk": queries.risk_of(repair, timezone.now()),

@@ -137,3 +137,25 @@ def test_the_api_lists_repairs_in_scope_only(client, cast, django_assert_max_num
 def test_desk_urls_reverse(cast):
     assert reverse("desk:repair_list") == "/desk/repairs/"
     assert reverse("portal:repair_list") == "/portal/repairs/"
+
+
+def test_the_customer_approves_the_repair_quote_on_the_repair_page(client, cast):
+    repair = receive(
+        cast, ready_to_ship(cast, unit=cast.old_unit1, at=local(2026, 9, 20)), local(2026, 9, 25)
+    )
+    services.move_repair(
+        repair=repair,
+        step="diagnose",
+        by=cast.engineer,
+        details=services.StepInput(diagnosis="电源模块损坏"),
+        at=local(2026, 9, 25, 15),
+    )
+    services.quote_repair(repair=repair, by=cast.specialist, at=local(2026, 9, 28))
+    client.force_login(cast.customer2)
+    assert client.post(f"/portal/repairs/{repair.number}/quote/", {"decision": "approve"}).status_code == 404
+    client.force_login(cast.customer1)
+    assert client.post(f"/portal/repairs/{repair.number}/quote/", {"decision": "maybe"}).status_code == 400
+    response = client.post(f"/portal/repairs/{repair.number}/quote/", {"decision": "approve"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    repair.refresh_from_db()
+    assert repair.status == Status.APPROVED
