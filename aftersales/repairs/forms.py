@@ -170,8 +170,27 @@ class EntitlementForm(_RepairForm):
         )
 
 
+class FitPartForm(_RepairForm):
+    name = "part"
+    part_number = forms.CharField(label=_("Part number"), max_length=64)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=999, initial=1)
+    serial_in = forms.CharField(label=_("Serial fitted"), max_length=64, required=False)
+
+    def submit(self, *, now: datetime) -> Repair:
+        services.fit_part(
+            repair=self.repair,
+            by=self.user,
+            part_number=self.cleaned_data["part_number"],
+            quantity=self.cleaned_data["quantity"],
+            serial_in=self.cleaned_data["serial_in"],
+            at=now,
+        )
+        return self.repair
+
+
 DESK_FORMS: dict[str, type[_RepairForm]] = {
-    form.name: form for form in (StepForm, BackupCallForm, ErasureForm, QuoteForm, DelayForm, EntitlementForm)
+    form.name: form
+    for form in (StepForm, BackupCallForm, ErasureForm, QuoteForm, DelayForm, EntitlementForm, FitPartForm)
 }
 
 

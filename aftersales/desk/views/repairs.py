@@ -66,6 +66,8 @@ def _offered_forms(repair: Repair, user) -> list[forms._RepairForm]:
         offered += [forms.BackupCallForm, forms.ErasureForm]
     if repair.status == Status.DIAGNOSED and repair.is_chargeable and user.has_perm("aftersales.quote_work"):
         offered.append(forms.QuoteForm)
+    if repair.status == Status.APPROVED or (repair.status == Status.DIAGNOSED and not repair.is_chargeable):
+        offered.append(forms.FitPartForm)
     if repair.received_at and repair.status not in (Status.SHIPPED_BACK,):
         offered.append(forms.DelayForm)
     if repair.quote_id is None and user.has_perm("aftersales.override_entitlement"):

@@ -159,3 +159,26 @@ def test_the_customer_approves_the_repair_quote_on_the_repair_page(client, cast)
     assert response.status_code == 302, response.content.decode()[:3000]
     repair.refresh_from_db()
     assert repair.status == Status.APPROVED
+
+
+def test_the_engineer_records_a_fitted_part_on_the_repair_page(client, cast):
+    repair = receive(cast, ready_to_ship(cast, unit=cast.unit1, at=local(2026, 9, 20)), local(2026, 9, 25))
+    client.force_login(cast.engineer)
+    early = client.post(
+        f"/desk/repairs/{repair.number}/part/", {"part-part_number": "PSU-500", "part-quantity": 1}
+    )
+    assert early.status_code == 409
+    services.move_repair(
+        repair=repair,
+        step="diagnose",
+        by=cast.engineer,
+        details=services.StepInput(diagnosis="电源模块损坏"),
+        at=local(2026, 9, 28),
+    )
+    page = client.get(f"/desk/repairs/{repair.number}/")
+    assert b'id="action-part"' in page.content
+    done = client.post(
+        f"/desk/repairs/{repair.number}/part/", {"part-part_number": "PSU-500", "part-quantity": 1}
+    )
+    assert done.status_code == 302
+    assert repair.parts.get().part_number == "PSU-500"

@@ -303,3 +303,31 @@ def test_a_stale_version_is_refused(cast):
         )
     repair.refresh_from_db()
     assert repair.status == Status.OPENED
+
+
+def test_a_fitted_part_is_recorded_and_handed_to_the_stock_integration_point(cast):
+    consumed = []
+    services.set_part_consumer(lambda **call: consumed.append(call))
+    try:
+        repair = ready_to_ship(cast, unit=cast.unit1, at=local(2026, 9, 20))
+        receive(cast, repair, local(2026, 9, 25))
+        with pytest.raises(InvalidTransition):
+            services.fit_part(
+                repair=repair, by=cast.engineer, part_number="PSU-500", at=local(2026, 9, 25, 11)
+            )
+        step(cast, repair, "diagnose", local(2026, 9, 28), diagnosis="电源模块损坏")
+        part = services.fit_part(
+            repair=repair, by=cast.engineer, part_number="PSU-500", quantity=2, at=local(2026, 9, 28, 11)
+        )
+    finally:
+        services.set_part_consumer(None)
+    assert part.quantity == 2
+    assert consumed == [
+        {
+            "part_number": "PSU-500",
+            "quantity": 2,
+            "reference": repair.number,
+            "by": cast.engineer,
+            "at": local(2026, 9, 28, 11),
+        }
+    ]
