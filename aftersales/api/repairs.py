@@ -10,11 +10,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers
 
 from aftersales.api.views import ScopedViewSet
-from aftersales.repairs.models import Repair, RepairEvent
+from aftersales.repairs.models import Repair, RepairEvent, Status
 from aftersales.repairs.queries import repairs_visible_to
 
 
 class RepairSerializer(serializers.ModelSerializer):
+    # A plain string, not an enum: drf-spectacular would name every model's "status" enum alike.
+    status = serializers.CharField(read_only=True, help_text="One of: " + ", ".join(Status.values))
     ticket = serializers.CharField(source="ticket.number", read_only=True)
     customer = serializers.CharField(source="customer.code", read_only=True)
     unit = serializers.CharField(source="unit.serial", read_only=True)
