@@ -10,7 +10,8 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -99,7 +100,14 @@ class FeeScheduleView(APIView):
 
     permission_classes = [IsActiveUser]
 
-    @extend_schema(summary="The fee schedule in force", parameters=[_ON], responses=FeeScheduleSerializer)
+    @extend_schema(
+        summary="The fee schedule in force",
+        parameters=[_ON],
+        responses={
+            200: FeeScheduleSerializer,
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No schedule is in force on that day."),
+        },
+    )
     def get(self, request: Request) -> Response:
         raw = request.query_params.get("on")
         day = local_date(timezone.now())
@@ -112,9 +120,7 @@ class FeeScheduleView(APIView):
                 raise ValidationError({"on": [gettext("Give the day as YYYY-MM-DD.")]})
         schedule = schedule_in_force(day)
         if schedule is None:
-            return Response(
-                {"error": {"code": "not_found", "message": gettext("No fee schedule is in force.")}}, 404
-            )
+            return Response(error_body("not_found", gettext("No fee schedule is in force.")), status=404)
         schedule = FeeSchedule.objects.prefetch_related("items").get(pk=schedule.pk)
         return Response(FeeScheduleSerializer(schedule).data)
 
