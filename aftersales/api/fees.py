@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -24,7 +29,7 @@ from aftersales.api.serializers import CustomerBriefSerializer, OutputSerializer
 from aftersales.api.views import ScopedViewSet
 from aftersales.core.business_time import local_date
 from aftersales.fees import queries
-from aftersales.fees.models import FeeItem, FeeSchedule, Quote, QuoteLine
+from aftersales.fees.models import FeeItem, FeeSchedule, Quote, QuoteLine, QuoteStatus
 from aftersales.fees.services import schedule_in_force
 
 
@@ -66,6 +71,8 @@ class QuoteLineSerializer(OutputSerializer):
 
 
 class QuoteSerializer(OutputSerializer):
+    # Plain text in the schema: an enum named after "status" would collide with the tickets' one.
+    status = serializers.CharField(read_only=True, help_text="One of: " + ", ".join(QuoteStatus.values))
     customer = CustomerBriefSerializer(read_only=True)
     ticket = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     lines = QuoteLineSerializer(many=True, read_only=True)
@@ -139,6 +146,8 @@ class QuoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
     lookup_key = "number"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Quote.objects.none()
         user = self.request.user
         quotes = queries.portal_quotes(user) if user.is_customer_user else queries.quotes_visible_to(user)
         status = self.request.query_params.get("status")
