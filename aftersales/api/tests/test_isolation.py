@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from aftersales.customers.models import Customer
+from aftersales.fees.tests.factories import issued_quote
 from aftersales.releases.tests.factories import ReleaseFactory, ReleasePackageFactory
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
@@ -165,6 +166,12 @@ def world(cast):
     )
     _lend_a_spare(cast.ticket2, by=cast.manager)
     dispatched_visit(ticket=cast.ticket2, engineer=cast.engineer, dispatcher=cast.lead)
+    issued_quote(customer=cast.first, by=cast.specialist)
+    issued_quote(customer=cast.second, by=cast.specialist)
+    from aftersales.repairs.services import open_repair
+
+    for ticket in (cast.ticket1, cast.ticket2):
+        open_repair(ticket=ticket, by=cast.specialist, fault="返厂维修")
     cast.ticket2.refresh_from_db()
     ReleasePackageFactory(release=ReleaseFactory(product_model=cast.unit2.product_model, applies_to=""))
     _jobs_of(cast, cast.second)

@@ -19,6 +19,7 @@ from aftersales.accounts.roles import Role
 from aftersales.accounts.tests.factories import ServiceCentreFactory, UserFactory
 from aftersales.core.business_time import add_minutes
 from aftersales.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
+from aftersales.fees.tests.factories import invoiced_quote_and_statement
 from aftersales.reports.models import YearEndReport
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
@@ -116,6 +117,12 @@ def cast(db):
             sha256="0" * 64,
         )
         yearend_report.file.save(f"year-end-{index}.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
+        from aftersales.repairs.services import open_repair
+
+        objects[f"repair{index}"] = open_repair(ticket=ticket, by=people[Role.SPECIALIST], fault="返厂维修")
+        objects[f"quote{index}"], objects[f"statement{index}"] = invoiced_quote_and_statement(
+            customer=customer, by=people[Role.SPECIALIST]
+        )
         objects.update(
             {
                 f"yearend_report{index}": yearend_report,

@@ -65,6 +65,9 @@ FOREIGN_PARAMETERS = [
     "visit_number",
     "yearend_report_id",
     "job_number",
+    "quote_number",
+    "statement_number",
+    "rma_number",
 ]
 
 
@@ -79,6 +82,9 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "visit_number": getattr(cast, f"visit{owner}").number,
         "yearend_report_id": getattr(cast, f"yearend_report{owner}").pk,
         "job_number": _job_ticket(cast, owner).number,
+        "quote_number": getattr(cast, f"quote{owner}").number,
+        "statement_number": getattr(cast, f"statement{owner}").number,
+        "rma_number": getattr(cast, f"repair{owner}").number,
     }
     assert set(values) == set(FOREIGN_PARAMETERS)
     return values
