@@ -19,3 +19,5 @@ class RepairsConfig(AppConfig):
             on_clocks_changed=services.refresh_repairs_due,
         )
         quote_hooks.register(services.SUBJECT_TYPE, on_decided=services.record_quote_decision)
+        # Parts fitted come out of the centre's spare-parts stock (spares sits below repairs).
+        services.set_part_consumer(services.consume_centre_stock)

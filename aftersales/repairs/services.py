@@ -816,6 +816,22 @@ def set_part_consumer(consumer: PartConsumer | None) -> None:
     _part_consumer = consumer
 
 
+def consume_centre_stock(*, part_number: str, quantity: int, reference: str, by: User, at: datetime):
+    """The part consumer wired in by default: a part the repair ticket's service centre stocks
+    comes out of that centre's stock (a 409 when short: nothing is recorded then). A part the
+    factory takes from its own store, which no centre stocks, is recorded on the repair only."""
+    from aftersales.spares.models import SparePart
+    from aftersales.spares.services import consume_part
+
+    repair = Repair.objects.select_related("ticket__centre").get(number=reference)
+    centre = repair.ticket.centre if repair.ticket_id else None
+    if centre is None or not SparePart.objects.filter(centre=centre, part_number=part_number).exists():
+        return None
+    return consume_part(
+        centre=centre, part_number=part_number, quantity=quantity, reference=reference, by=by, at=at
+    )
+
+
 def fit_part(
     *,
     repair: Repair,

@@ -320,7 +320,7 @@ def test_a_fitted_part_is_recorded_and_handed_to_the_stock_integration_point(cas
             repair=repair, by=cast.engineer, part_number="PSU-500", quantity=2, at=local(2026, 9, 28, 11)
         )
     finally:
-        services.set_part_consumer(None)
+        services.set_part_consumer(services.consume_centre_stock)
     assert part.quantity == 2
     assert consumed == [
         {
@@ -331,3 +331,26 @@ def test_a_fitted_part_is_recorded_and_handed_to_the_stock_integration_point(cas
             "at": local(2026, 9, 28, 11),
         }
     ]
+
+
+def test_a_part_fitted_comes_out_of_the_ticket_centres_stock_when_the_centre_stocks_it(cast):
+    from aftersales.core.errors import Conflict
+    from aftersales.spares.models import SparePart
+    from aftersales.spares.services import receive_parts
+
+    repair = ready_to_ship(cast, unit=cast.unit1, at=local(2026, 9, 20))
+    centre = repair.ticket.centre
+    receive_parts(centre=centre, part_number="PSU-500", name="电源模块", quantity=3, by=cast.manager)
+    receive(cast, repair, local(2026, 9, 25))
+    step(cast, repair, "diagnose", local(2026, 9, 28), diagnosis="电源模块损坏")
+
+    services.fit_part(
+        repair=repair, by=cast.engineer, part_number="PSU-500", quantity=2, at=local(2026, 9, 28, 11)
+    )
+    assert SparePart.objects.get(centre=centre, part_number="PSU-500").quantity_on_hand == 1
+    with pytest.raises(Conflict):
+        services.fit_part(repair=repair, by=cast.engineer, part_number="PSU-500", quantity=2)
+    assert repair.parts.count() == 1
+    # A part no centre stocks comes from the factory's own store: recorded, no stock moves.
+    services.fit_part(repair=repair, by=cast.engineer, part_number="FAN-80", at=local(2026, 9, 28, 12))
+    assert not SparePart.objects.filter(part_number="FAN-80").exists()
