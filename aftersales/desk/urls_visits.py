@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("visits/<str:visit_number>/", visits.visit_detail, name="visit_detail"),
     path("visits/<str:visit_number>/replan/", visits.visit_replan, name="visit_replan"),
     path("visits/<str:visit_number>/cancel/", visits.visit_cancel, name="visit_cancel"),
+    path("visits/<str:visit_number>/quote/", visits.visit_quote, name="visit_quote"),
     path("visits/<str:visit_number>/stamped/", visits.visit_stamped_copy, name="visit_stamped_copy"),
     path(
         "visits/<str:visit_number>/stamped/download/",

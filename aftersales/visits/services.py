@@ -28,8 +28,13 @@ from aftersales.core.errors import Conflict, InvalidInput, InvalidTransition, No
 from aftersales.core.numbering import next_document_number
 from aftersales.customers.models import Contact, Customer, Site
 from aftersales.customers.queries import customer_scope_for_user
+from aftersales.fees.models import Quote, QuoteStatus
+from aftersales.fees.queries import quotes_for_subject
+from aftersales.fees.services import create_quote, quote_lines_from, schedule_in_force
 from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.services import queue_notice
+from aftersales.spares.models import SparePart
+from aftersales.spares.services import consume_part, record_faulty_part
 from aftersales.tickets import services as ticket_services
 from aftersales.tickets.models import OPEN_STATUSES, Entitlement, Ticket
 from aftersales.units.models import Unit, UnitPart
@@ -46,8 +51,10 @@ from aftersales.visits.models import (
     VisitEvent,
     VisitKind,
 )
+from aftersales.visits.queries import billable_lines
 
 NUMBER_PREFIX = "VS"
+VISIT_SUBJECT = "visit"  # what a visit's quote names as its subject (fees never imports visits)
 # A signature is a PNG drawn on a canvas, kept as a data: URL (PDFs embed it without fetching).
 SIGNATURE_PATTERN = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 MAX_SIGNATURE_CHARS = 400_000
@@ -835,6 +842,7 @@ def record_part_replacement(
         if part.unit.customer_id != locked.customer_id:
             raise InvalidInput(gettext("The part is in another customer's unit."))
         new = replace_part(part=part, new_serial=new_serial, on=on, actor=by)
+        _move_spare_parts(locked, removed=part, fitted=new, by=by, at=at)
         line = ReportPart.objects.create(
             report=report,
             unit=part.unit,
@@ -848,6 +856,74 @@ def record_part_replacement(
             locked, "part_replaced", at=at, by=by, text=str(line), data={"part": part.pk, "new_part": new.pk}
         )
     return line
+
+
+def _visit_centre(visit: Visit) -> ServiceCentre | None:
+    return visit.centre or (visit.ticket.centre if visit.ticket_id else None)
+
+
+def _move_spare_parts(visit: Visit, *, removed: UnitPart, fitted: UnitPart, by: User, at: datetime) -> None:
+    """The part fitted comes out of the centre's spare-parts stock when the centre stocks it (a 409
+    when short: the replacement is then not recorded), and the part taken out — a faulty part
+    (坏件) — goes on its way back to the factory, tracked until received."""
+    centre = _visit_centre(visit)
+    part_number = fitted.part_number or removed.part_number
+    if centre is None or not part_number:
+        return
+    if SparePart.objects.filter(centre=centre, part_number=part_number).exists():
+        consume_part(
+            centre=centre, part_number=part_number, reference=visit.number, by=by, at=at, serial=fitted.serial
+        )
+    if removed.origin != UnitPart.Origin.CUSTOMER_ADDED:
+        record_faulty_part(
+            centre=centre,
+            part_number=part_number,
+            serial=removed.serial,
+            reference=visit.number,
+            by=by,
+            at=at,
+        )
+
+
+def quote_visit(*, visit: Visit, by: User, at: datetime | None = None) -> Quote:
+    """A draft quote of a chargeable visit's billable quantities, priced from the schedule in force.
+
+    Quantities without an item in the schedule (a part the schedule does not price) are left out
+    and named in the quote's note, for the quoter to price by hand (which needs a manager's approval).
+    """
+    at = at or timezone.now()
+    if not visit.is_chargeable:
+        raise InvalidInput(gettext("Visit %(number)s is not chargeable.") % {"number": visit.number})
+    if visit.status != Visit.Status.COMPLETED:
+        raise InvalidTransition(gettext("A visit is quoted once it is completed."))
+    if any(quote.status != QuoteStatus.CANCELLED for quote in quotes_for_subject(VISIT_SUBJECT, visit.pk)):
+        raise Conflict(gettext("Visit %(number)s already has a quote.") % {"number": visit.number})
+    schedule = schedule_in_force(local_date(at))
+    if schedule is None:
+        raise InvalidInput(gettext("No fee schedule is in force on %(day)s.") % {"day": local_date(at)})
+    priced = set(schedule.items.values_list("code", flat=True))
+    lines = quote_lines_from(billable_lines(visit))
+    missing = [line for line in lines if line["code"] not in priced]
+    note = gettext("Billable quantities of visit %(number)s.") % {"number": visit.number}
+    if missing:
+        note += " " + gettext("Not in the fee schedule, to price by hand: %(items)s.") % {
+            "items": ", ".join(
+                f"{line.get('description') or line['code']} × {line['quantity']}" for line in missing
+            )
+        }
+    with transaction.atomic():
+        quote = create_quote(
+            customer=visit.customer,
+            by=by,
+            lines=[line for line in lines if line["code"] in priced],
+            ticket=visit.ticket,
+            subject_type=VISIT_SUBJECT,
+            subject_id=visit.pk,
+            note=note,
+            at=at,
+        )
+        record_visit_event(visit, "quoted", at=at, by=by, text=quote.number, data={"quote": quote.pk})
+    return quote
 
 
 def record_unit_swap(

@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -275,6 +276,21 @@ def visit_cancel(request: HttpRequest, visit_number: str) -> HttpResponse:
         )
     messages.success(request, gettext("Visit cancelled; the customer and the engineers are told."))
     return redirect(visit.get_absolute_url())
+
+
+@require_POST
+@_needs(f"aftersales.{Capability.QUOTE_WORK}")
+def visit_quote(request: HttpRequest, visit_number: str) -> HttpResponse:
+    """A draft quote of the completed chargeable visit's billable quantities (fees prices them)."""
+    visit = _visit_or_404(request, visit_number)
+    try:
+        quote = services.quote_visit(visit=visit, by=request.user)
+    except DomainError as error:
+        return _render_visit(request, visit, error=error.message, status=error.status_code)
+    messages.success(
+        request, gettext("Draft quote %(number)s made from the visit.") % {"number": quote.number}
+    )
+    return redirect(reverse("desk:quote_detail", args=[quote.number]))
 
 
 @require_POST
