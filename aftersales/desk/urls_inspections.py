@@ -26,6 +26,11 @@ urlpatterns: list = [
         name="inspection_result_ticket",
     ),
     path(
+        "inspections/visits/<str:visit_number>/results/<int:result_id>/photo/",
+        views.inspection_photo,
+        name="inspection_photo",
+    ),
+    path(
         "inspections/visits/<str:visit_number>/report.pdf", views.inspection_report, name="inspection_report"
     ),
 ]

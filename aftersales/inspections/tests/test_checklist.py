@@ -35,7 +35,9 @@ def visit(cast, make_plan):
 
 def entries(visit, **by_position):
     results = list(visit.checklist_results.order_by("position"))
-    return [services.ResultEntry(result_id=results[int(pos)].pk, **fields) for pos, fields in by_position.items()]
+    return [
+        services.ResultEntry(result_id=results[int(pos)].pk, **fields) for pos, fields in by_position.items()
+    ]
 
 
 def test_generated_visits_carry_the_templates_items_as_unchecked_results(visit, cast):
