@@ -20,6 +20,8 @@ from aftersales.customers.tests.factories import ContactFactory, CustomerFactory
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
 from aftersales.units.tests.factories import ContractFactory, UnitFactory
+from aftersales.visits.models import VisitKind
+from aftersales.visits.services import schedule_visit
 
 EMERGENCY = "王经理 138 0000 0000"
 
@@ -87,8 +89,18 @@ def cast(db):
             by=user,
             attachments=[SimpleUploadedFile(f"log{index}.txt", b"kernel: crypto card timeout\n")],
         )
+        inspection = schedule_visit(
+            customer=customer,
+            kind=VisitKind.INSPECTION,
+            planned_start=timezone.now(),
+            purpose="季度巡检",
+            by=people[Role.SPECIALIST],
+            site=site,
+            units=[unit],
+        )
         objects.update(
             {
+                f"inspection{index}": inspection,
                 f"customer{index}": user,
                 f"contact{index}": contact,
                 f"site{index}": site,

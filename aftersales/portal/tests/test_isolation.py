@@ -62,6 +62,7 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "serial": getattr(cast, f"unit{owner}").serial,
         "contract_id": getattr(cast, f"contract{owner}").pk,
         "attachment_id": getattr(cast, f"attachment{owner}").pk,
+        "inspection_number": getattr(cast, f"inspection{owner}").number,
     }
 
 
@@ -153,6 +154,7 @@ def test_every_portal_url_with_own_objects_answers(cast, portal_client):
 def test_pages_without_parameters_never_show_another_organisations_records(cast, portal_client):
     client = portal_client(cast.customer1)
     foreign = [cast.ticket2.number, cast.unit2.serial, cast.contract2.number, cast.second.name, "log2.txt"]
+    foreign.append(cast.inspection2.number)
     own_seen = set()
 
     for route in portal_routes():
