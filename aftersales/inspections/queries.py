@@ -55,6 +55,21 @@ def visit_state(visit: Visit, *, today: date) -> str:
     return "upcoming"
 
 
+def filter_by_state(visits: QuerySet[Visit], state: str, *, today: date) -> QuerySet[Visit]:
+    """Visits in one board state; every open one for an empty or unknown state."""
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    open_visits = visits.exclude(_closed())
+    if state == "overdue":
+        return open_visits.filter(due_on__lt=today)
+    if state == "due":
+        return open_visits.filter(due_on__gte=today, due_on__lte=soon)
+    if state == "upcoming":
+        return open_visits.filter(Q(due_on__gt=soon) | Q(due_on__isnull=True))
+    if state == "done":
+        return visits.filter(_closed())
+    return open_visits
+
+
 def _with_board_relations(visits: QuerySet[Visit]) -> QuerySet[Visit]:
     return visits.select_related(
         "customer", "site", "centre", "checklist", "plan_occurrence__plan"
@@ -84,20 +99,13 @@ def inspection_board(
     if customer_id:
         visits = visits.filter(customer_id=customer_id)
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    open_visits = visits.exclude(_closed())
-    filters = {
-        "overdue": open_visits.filter(due_on__lt=today),
-        "due": open_visits.filter(due_on__gte=today, due_on__lte=soon),
-        "upcoming": open_visits.filter(Q(due_on__gt=soon) | Q(due_on__isnull=True)),
-        "done": visits.filter(_closed()),
-    }
     counts = visits.aggregate(
         overdue=Count("pk", filter=~_closed() & Q(due_on__lt=today)),
         due=Count("pk", filter=~_closed() & Q(due_on__gte=today, due_on__lte=soon)),
         upcoming=Count("pk", filter=~_closed() & (Q(due_on__gt=soon) | Q(due_on__isnull=True))),
         done=Count("pk", filter=_closed()),
     )
-    chosen = filters.get(state, open_visits)
+    chosen = filter_by_state(visits, state, today=today)
     order = ["-due_on", "-pk"] if state == "done" else ["due_on", "pk"]
     rows = [
         BoardRow(

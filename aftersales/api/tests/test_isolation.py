@@ -17,12 +17,15 @@ from dataclasses import dataclass
 import pytest
 from django.db import models
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
 from aftersales.customers.models import Customer
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
+from aftersales.visits.models import VisitKind
+from aftersales.visits.services import schedule_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +162,15 @@ def world(cast):
         attachments=[services.IncomingFile(name="log.txt", content_type="text/plain", content=b"log")],
     )
     cast.ticket2.refresh_from_db()
+    # An inspection visit of customer2's, for the inspection routes.
+    schedule_visit(
+        customer=cast.second,
+        kind=VisitKind.INSPECTION,
+        planned_start=timezone.now(),
+        purpose="季度巡检",
+        by=cast.lead,
+        units=[cast.unit2],
+    )
     return cast
 
 
