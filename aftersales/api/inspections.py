@@ -37,6 +37,11 @@ class ChecklistResultSerializer(OutputSerializer):
 
 
 class InspectionVisitSerializer(OutputSerializer):
+    # Plain strings: the visit's kind and status names would collide with the ticket's enums.
+    kind = serializers.CharField(read_only=True, help_text="inspection or periodic_contact")
+    status = serializers.CharField(
+        read_only=True, help_text="the visit's status (planned … completed, cancelled)"
+    )
     customer = CustomerBriefSerializer(read_only=True)
     site = SiteBriefSerializer(read_only=True, allow_null=True)
     state = serializers.SerializerMethodField(help_text="upcoming, due, overdue, done or cancelled")
