@@ -26,6 +26,8 @@ from aftersales.fees.tests.factories import issued_quote
 from aftersales.releases.tests.factories import ReleaseFactory, ReleasePackageFactory
 from aftersales.tickets import services
 from aftersales.tickets.models import Attachment, Ticket, TicketEvent
+from aftersales.visits.models import VisitKind
+from aftersales.visits.services import schedule_visit
 from aftersales.visits.tests.factories import dispatched_visit
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +177,15 @@ def world(cast):
     cast.ticket2.refresh_from_db()
     ReleasePackageFactory(release=ReleaseFactory(product_model=cast.unit2.product_model, applies_to=""))
     _jobs_of(cast, cast.second)
+    # An inspection visit of customer2's, for the inspection routes.
+    schedule_visit(
+        customer=cast.second,
+        kind=VisitKind.INSPECTION,
+        planned_start=timezone.now(),
+        purpose="季度巡检",
+        by=cast.lead,
+        units=[cast.unit2],
+    )
     return cast
 
 

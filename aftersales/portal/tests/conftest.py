@@ -24,6 +24,8 @@ from aftersales.reports.models import YearEndReport
 from aftersales.tickets import services
 from aftersales.tickets.models import Channel, Kind, Severity
 from aftersales.units.tests.factories import ContractFactory, UnitFactory
+from aftersales.visits.models import VisitKind
+from aftersales.visits.services import schedule_visit
 from aftersales.visits.tests.factories import completed_visit
 
 EMERGENCY = "王经理 138 0000 0000"
@@ -123,9 +125,19 @@ def cast(db):
         objects[f"quote{index}"], objects[f"statement{index}"] = invoiced_quote_and_statement(
             customer=customer, by=people[Role.SPECIALIST]
         )
+        inspection = schedule_visit(
+            customer=customer,
+            kind=VisitKind.INSPECTION,
+            planned_start=timezone.now(),
+            purpose="季度巡检",
+            by=people[Role.SPECIALIST],
+            site=site,
+            units=[unit],
+        )
         objects.update(
             {
                 f"yearend_report{index}": yearend_report,
+                f"inspection{index}": inspection,
                 f"customer{index}": user,
                 f"contact{index}": contact,
                 f"site{index}": site,

@@ -68,6 +68,7 @@ FOREIGN_PARAMETERS = [
     "quote_number",
     "statement_number",
     "rma_number",
+    "inspection_number",
 ]
 
 
@@ -85,6 +86,7 @@ def _parameter_values(cast, owner: int) -> dict[str, str | int]:
         "quote_number": getattr(cast, f"quote{owner}").number,
         "statement_number": getattr(cast, f"statement{owner}").number,
         "rma_number": getattr(cast, f"repair{owner}").number,
+        "inspection_number": getattr(cast, f"inspection{owner}").number,
     }
     assert set(values) == set(FOREIGN_PARAMETERS)
     return values
@@ -196,6 +198,7 @@ def test_every_portal_url_with_own_objects_answers(cast, portal_client):
 def test_pages_without_parameters_never_show_another_organisations_records(cast, portal_client):
     client = portal_client(cast.customer1)
     foreign = [cast.ticket2.number, cast.unit2.serial, cast.contract2.number, cast.second.name, "log2.txt"]
+    foreign.append(cast.inspection2.number)
     own_seen = set()
 
     for route in portal_routes():
