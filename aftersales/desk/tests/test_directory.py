@@ -441,3 +441,29 @@ def test_the_roster_costs_the_same_queries_for_many_shifts(client, world):
         OnCallShiftFactory(centre=world.chongqing, starts_at=now + timedelta(days=day))
 
     assert query_count(client, f"{ROSTER}?centre=cq") == few
+
+
+def test_the_customer_page_counts_the_overdue_inspections_and_links_to_them(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from aftersales.visits.models import VisitKind
+    from aftersales.visits.services import schedule_visit
+
+    last_week = timezone.now() - timedelta(days=7)
+    schedule_visit(
+        customer=world.bank, kind=VisitKind.INSPECTION, planned_start=last_week, purpose="季度巡检", by=None
+    )
+    schedule_visit(
+        customer=world.bank,
+        kind=VisitKind.INSPECTION,
+        planned_start=timezone.now() + timedelta(days=7),
+        purpose="下季度巡检",
+        by=None,
+    )
+
+    html = login(client, world.specialist).get(customer_url(world.bank)).content.decode()
+
+    assert "1 overdue inspection" in html
+    assert f"/desk/inspections/?customer={world.bank.pk}&amp;state=overdue" in html

@@ -16,11 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aftersales.accounts import services as people
 from aftersales.accounts.models import OnCallShift
+from aftersales.core.business_time import local_date
 from aftersales.core.errors import DomainError, NotPermitted
 from aftersales.customers.models import Customer
 from aftersales.desk import directory_queries as directory
 from aftersales.desk.directory_forms import ShiftForm
 from aftersales.desk.views.auth import forbidden, staff_required
+from aftersales.inspections.queries import customer_overdue_count
 from aftersales.units.models import Unit
 
 
@@ -55,8 +57,11 @@ def customer_detail(request: HttpRequest, code: str) -> HttpResponse:
     except Customer.DoesNotExist as missing:
         raise Http404(_("No such customer.")) from missing
     page = directory.customer_page(request.user, customer)
+    overdue = customer_overdue_count(customer.pk, today=local_date(timezone.now()))
     return render(
-        request, "desk/directory/customer.html", {"nav": "customers", "page": page, "customer": customer}
+        request,
+        "desk/directory/customer.html",
+        {"nav": "customers", "page": page, "customer": customer, "overdue_inspections": overdue},
     )
 
 
