@@ -77,7 +77,7 @@ def test_dispatch_check_in_on_a_phone_report_and_the_customers_signature(
     phone.click("form[action$='/travel/'] button")
     phone.fill("input[name=check_in-note]", "营业部三楼机房")
     phone.click("#check-in button.primary")
-    expect(phone.locator("#steps")).to_contain_text("Unconfirmed arrival")
+    expect(phone.locator("#steps")).to_contain_text("到场未确认")
     shot(phone, "2-unconfirmed")
 
     # 3. The contact reads the code from the SMS; the engineer types it in.
@@ -85,7 +85,7 @@ def test_dispatch_check_in_on_a_phone_report_and_the_customers_signature(
     code = re.search(r"(\d{6})\s*$", sms.body).group(1)
     phone.fill("input[name=code-code]", code)
     phone.click("#confirm-code button.primary")
-    expect(phone.locator("#steps")).to_contain_text("Arrival confirmed")
+    expect(phone.locator("#steps")).to_contain_text("已确认到场")
     assert clock_of(ticket, Milestone.ONSITE_LOCAL).status == Clock.Status.MET
 
     # 4. The report, then the customer signs with a finger on the canvas.
