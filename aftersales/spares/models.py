@@ -389,6 +389,7 @@ class LoanEvent(models.Model):
         RETURNED = "returned", _("Returned")
         CANCELLED = "cancelled", _("Cancelled")
         CHASED = "chased", _("Reminder sent")
+        QUOTED = "quoted", _("Quoted")
 
     loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="events", verbose_name=_("loan"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind)

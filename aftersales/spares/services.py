@@ -24,6 +24,9 @@ from aftersales.core.business_time import add_minutes, local_date
 from aftersales.core.errors import Conflict, InvalidInput, InvalidTransition, NotPermitted
 from aftersales.core.numbering import next_document_number
 from aftersales.customers.models import Contact
+from aftersales.fees.models import Quote, QuoteStatus
+from aftersales.fees.queries import quotes_for_subject
+from aftersales.fees.services import create_quote
 from aftersales.notifications.models import OutboxMessage
 from aftersales.notifications.services import queue_notice
 from aftersales.spares import queries
@@ -941,3 +944,34 @@ def loans_blocking_close(ticket: Ticket):
             "number", "spare_unit__serial"
         )
     ]
+
+
+LOAN_SUBJECT = "loan"  # what a loan's quote names as its subject (fees never imports spares)
+
+
+def quote_loan(*, loan: Loan, by: User, at: datetime | None = None) -> Quote:
+    """A draft quote of a paid loan (out of warranty): the days lent at the ``spare_day`` price of
+    the schedule in force. Once the unit is back, so the days are known; one live quote a loan."""
+    at = _moment(at)
+    if not loan.is_chargeable:
+        raise InvalidInput(gettext("Loan %(loan)s is free: the fault is covered.") % {"loan": loan.number})
+    if loan.status != Loan.Status.RETURNED:
+        raise InvalidTransition(gettext("A loan is quoted once the unit is back."))
+    if any(quote.status != QuoteStatus.CANCELLED for quote in quotes_for_subject(LOAN_SUBJECT, loan.pk)):
+        raise Conflict(gettext("Loan %(loan)s already has a quote.") % {"loan": loan.number})
+    days = queries.loan_days(loan)
+    with transaction.atomic():
+        quote = create_quote(
+            customer=loan.customer,
+            by=by,
+            lines=[
+                {"code": "spare_day", "quantity": days, "description": f"{loan.number} · {loan.spare_unit}"}
+            ],
+            ticket=loan.ticket,
+            subject_type=LOAN_SUBJECT,
+            subject_id=loan.pk,
+            note=gettext("Spare unit lent for %(days)s days.") % {"days": days},
+            at=at,
+        )
+        _loan_event(loan, LoanEvent.Kind.QUOTED, by=by, at=at, body=quote.number, data={"quote": quote.pk})
+    return quote

@@ -200,6 +200,24 @@ def loan_detail(request: HttpRequest, loan_number: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def loan_quote(request: HttpRequest, loan_number: str) -> HttpResponse:
+    """A draft quote of a paid loan's days (fees prices them from the schedule in force)."""
+    loan = _loan_or_404(request, loan_number)
+    if not request.user.has_perm("aftersales.quote_work"):
+        return forbidden(request, gettext("Your role may not quote paid work."))
+    try:
+        quote = services.quote_loan(loan=loan, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _render_loan(request, loan, status=error.status_code)
+    messages.success(
+        request, gettext("Draft quote %(number)s made from the loan.") % {"number": quote.number}
+    )
+    return redirect("desk:quote_detail", quote_number=quote.number)
+
+
+@staff_required
+@require_POST
 def loan_return(request: HttpRequest, loan_number: str) -> HttpResponse:
     loan = _loan_or_404(request, loan_number)
     if not _may_manage(request):

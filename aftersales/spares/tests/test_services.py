@@ -427,3 +427,41 @@ def test_the_board_reads_everything_in_a_fixed_number_of_queries(
     assert board["overdue_count"] == 1
     assert board["loans"][0].days_overdue == 7
     assert board["faulty"][0].is_overdue is False
+
+
+def test_a_paid_loan_back_home_is_quoted_by_the_days_lent_and_a_free_one_is_not(cast, ticket, pool):
+    from decimal import Decimal
+
+    from aftersales.fees.models import QuoteStatus
+    from aftersales.fees.services import create_schedule
+
+    create_schedule(
+        name="收费标准 2026",
+        effective_from=date(2026, 1, 1),
+        published=True,
+        items=[
+            {"code": "spare_day", "category": "spare", "name_en": "Spare unit per day",
+             "name_zh": "备机服务（每天）", "unit": "day", "price": "200.00", "vat_rate": "6"},
+        ],
+    )  # fmt: skip
+    free = lend(ticket, pool.same, cast.lead, at=T0)
+    free = give_back(free, cast.lead, at=T0 + timedelta(days=1))
+    with pytest.raises(InvalidInput, match="free"):
+        services.quote_loan(loan=free, by=cast.manager)
+
+    paid_ticket = open_fault(cast, ticket.unit, ticket.reporter)
+    Ticket.objects.filter(pk=paid_ticket.pk).update(entitlement=Entitlement.CHARGEABLE)
+    paid_ticket.refresh_from_db()
+    paid = lend(paid_ticket, pool.same, cast.lead, at=T0 + timedelta(days=2))
+    with pytest.raises(InvalidTransition):
+        services.quote_loan(loan=paid, by=cast.manager)
+    paid = give_back(paid, cast.lead, at=T0 + timedelta(days=5))
+
+    quote = services.quote_loan(loan=paid, by=cast.manager)
+
+    assert quote.status == QuoteStatus.DRAFT and quote.ticket == paid_ticket
+    line = quote.lines.get()
+    assert (line.code, line.quantity, line.unit_price) == ("spare_day", Decimal(3), Decimal("200.00"))
+    assert paid.events.filter(kind="quoted").exists()
+    with pytest.raises(Conflict):
+        services.quote_loan(loan=paid, by=cast.manager)
