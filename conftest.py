@@ -52,3 +52,9 @@ def _reference_data_in_transactional_tests(request):
 
     seed_policy(ServicePolicy, CommitmentRule)
     seed_calendar_from_package()
+
+
+@pytest.fixture
+def only_base_demo(monkeypatch):
+    """The demo without the areas' own demos: for a test that adds one area's demo on top itself."""
+    monkeypatch.setattr("aftersales.demo.scenario.AREA_DEMOS", ())

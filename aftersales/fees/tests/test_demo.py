@@ -17,6 +17,7 @@ from aftersales.fees.services import schedule_in_force
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.usefixtures("only_base_demo")
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_the_demo_fees_cover_the_schedule_quote_states_and_a_statement():
     call_command("demo", stdout=StringIO())

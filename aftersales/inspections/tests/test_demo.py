@@ -28,6 +28,7 @@ def test_the_inspection_demo_builds_on_a_small_cast(cast):
     assert overdue_visits(today=local_date(now)).count() == 1
 
 
+@pytest.mark.usefixtures("only_base_demo")
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_the_demo_adds_plans_a_done_visit_and_an_overdue_one():
     from io import StringIO

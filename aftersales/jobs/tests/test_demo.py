@@ -14,6 +14,7 @@ from aftersales.jobs.models import InstallationJob, MigrationJob, TrainingSessio
 from aftersales.jobs.queries import average_score
 
 
+@pytest.mark.usefixtures("only_base_demo")
 @pytest.mark.django_db
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_the_jobs_demo_adds_an_accepted_installation_a_scored_training_and_a_planned_migration(

@@ -12,6 +12,7 @@ from aftersales.releases.models import AnnouncementRecipient, Bulletin, Download
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.usefixtures("only_base_demo")
 def test_the_releases_demo_builds_on_the_demo_through_the_services():
     now = timezone.now()
     build_base_demo(now=now)

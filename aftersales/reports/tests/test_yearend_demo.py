@@ -13,6 +13,7 @@ from aftersales.reports.demo import build_demo
 from aftersales.reports.models import YearEndReport
 
 
+@pytest.mark.usefixtures("only_base_demo")
 @pytest.mark.django_db
 def test_the_demo_archives_last_years_reports_and_one_on_demand(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
