@@ -120,7 +120,7 @@ def _not_in_future(moment: datetime, now: datetime, what: str) -> None:
 
 def _locked(job: Any) -> Any:
     """The job's row, locked for this transaction (two people recording at once do it in turn)."""
-    return type(job).objects.select_for_update().select_related("ticket__customer").get(pk=job.pk)
+    return type(job).objects.select_for_update(of=("self",)).select_related("ticket__customer").get(pk=job.pk)
 
 
 def _stored_file(upload: File, *, what: str) -> tuple[ContentFile, str, int]:

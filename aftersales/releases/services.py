@@ -310,7 +310,7 @@ def record_installation(
     elif not (by.is_active and _may_record_for_staff(by)):
         raise NotPermitted(_("You may not record software installations."))
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().select_related("product_model").get(pk=unit.pk)
+        locked = Unit.objects.select_for_update(of=("self",)).select_related("product_model").get(pk=unit.pk)
         if not locked.is_active:
             raise DomainError(_("The unit is no longer in service."), code="unit_inactive")
         if not release.is_published or release.product_model_id != locked.product_model_id:

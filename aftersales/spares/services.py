@@ -550,7 +550,9 @@ def decline_loan_proposal(
     _require_spares_manager(by, gettext("decline a loan proposal"))
     reason = _require_text(reason, gettext("Say why no spare unit is lent."))
     with transaction.atomic():
-        row = LoanProposal.objects.select_for_update().select_related("ticket").get(pk=proposal.pk)
+        row = (
+            LoanProposal.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=proposal.pk)
+        )
         if row.status != LoanProposal.Status.OPEN:
             raise InvalidTransition(gettext("This proposal was already decided."))
         row.status = LoanProposal.Status.DECLINED
@@ -598,7 +600,11 @@ def lend_unit(
     if expected_return_on is None or expected_return_on < local_date(at):
         raise InvalidInput(gettext("The expected return date cannot be before today."))
     with transaction.atomic():
-        unit = SpareUnit.objects.select_for_update().select_related("product_model").get(pk=spare_unit.pk)
+        unit = (
+            SpareUnit.objects.select_for_update(of=("self",))
+            .select_related("product_model")
+            .get(pk=spare_unit.pk)
+        )
         if unit.status != SpareUnit.Status.AVAILABLE:
             raise Conflict(
                 gettext("Spare unit %(serial)s is not available (%(status)s).")

@@ -148,6 +148,14 @@ VISIT_MOVES: dict[str, frozenset[str]] = {
     Visit.Status.CANCELLED: frozenset(),
 }
 
+# A remote periodic contact (a call) has no trip: recording the call completes it.
+REMOTE_CONTACT_MOVES: dict[str, frozenset[str]] = {
+    Visit.Status.PLANNED: frozenset({Visit.Status.COMPLETED, Visit.Status.CANCELLED}),
+    Visit.Status.ACCEPTED: frozenset({Visit.Status.COMPLETED, Visit.Status.CANCELLED}),
+    Visit.Status.COMPLETED: frozenset(),
+    Visit.Status.CANCELLED: frozenset(),
+}
+
 # Before arrival a visit may be re-planned or cancelled.
 NOT_STARTED = frozenset({Visit.Status.PLANNED, Visit.Status.ACCEPTED, Visit.Status.ON_THE_WAY})
 

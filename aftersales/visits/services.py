@@ -41,6 +41,7 @@ from aftersales.units.models import Unit, UnitPart
 from aftersales.units.services import replace_part, replace_unit
 from aftersales.visits.models import (
     NOT_STARTED,
+    REMOTE_CONTACT_MOVES,
     VISIT_MOVES,
     ReportPart,
     ServiceReport,
@@ -331,7 +332,11 @@ def _notify_contact(
 
 
 def _lock(visit: Visit) -> Visit:
-    locked = Visit.objects.select_for_update().select_related("ticket", "onsite_contact").get(pk=visit.pk)
+    locked = (
+        Visit.objects.select_for_update(of=("self",))
+        .select_related("ticket", "onsite_contact")
+        .get(pk=visit.pk)
+    )
     Visit.objects.filter(pk=visit.pk).update(version=F("version") + 1)
     locked.version += 1
     return locked
@@ -352,11 +357,14 @@ def _changing(visit: Visit, expected_version: int | None = None) -> Iterator[Vis
             visit.refresh_from_db()
 
 
-def _move(visit: Visit, to: str, *, by: User | None, at: datetime, why: str = "") -> None:
-    """The one place a visit's status changes, checked against ``VISIT_MOVES``."""
+def _move(
+    visit: Visit, to: str, *, by: User | None, at: datetime, why: str = "", moves: dict = VISIT_MOVES
+) -> None:
+    """The one place a visit's status changes, checked against ``VISIT_MOVES`` (a remote periodic
+    contact against ``REMOTE_CONTACT_MOVES``)."""
     if visit.status == to:
         return
-    if to not in VISIT_MOVES[visit.status]:
+    if to not in moves.get(visit.status, frozenset()):
         raise InvalidTransition(
             gettext("Visit %(number)s is %(status)s: it cannot become %(to)s.")
             % {"number": visit.number, "status": visit.get_status_display(), "to": Visit.Status(to).label}
@@ -856,6 +864,23 @@ def record_part_replacement(
             locked, "part_replaced", at=at, by=by, text=str(line), data={"part": part.pk, "new_part": new.pk}
         )
     return line
+
+
+def record_remote_contact(*, visit: Visit, by: User | None, at: datetime | None = None) -> Visit:
+    """A remote periodic contact (a call) is done once its record is: no trip, arrival or sign-off."""
+    at = at or timezone.now()
+    if visit.kind != VisitKind.PERIODIC_CONTACT:
+        raise InvalidInput(gettext("Only a remote periodic contact is completed by its record."))
+    with _changing(visit) as locked:
+        _move(
+            locked,
+            Visit.Status.COMPLETED,
+            by=by,
+            at=at,
+            why=gettext("Periodic contact recorded."),
+            moves=REMOTE_CONTACT_MOVES,
+        )
+    return locked
 
 
 def _visit_centre(visit: Visit) -> ServiceCentre | None:
