@@ -52,7 +52,7 @@ from aftersales.tickets import services as ticket_services
 from aftersales.tickets.models import Channel, Kind, Severity, Ticket
 from aftersales.units.models import Contract, Unit
 from aftersales.visits.models import Visit, VisitKind
-from aftersales.visits.services import record_visit_event, schedule_visit
+from aftersales.visits.services import record_remote_contact, record_visit_event, schedule_visit
 
 INSPECTION_KINDS = (VisitKind.INSPECTION, VisitKind.PERIODIC_CONTACT)
 LOOK_BACK_DAYS = 7
@@ -689,19 +689,7 @@ def complete_checklist(
             data={**counts, "tickets": [r.ticket.number for r in results if r.ticket_id]},
         )
         if visit.kind == VisitKind.PERIODIC_CONTACT and visit.is_open:
-            # A call has none of a trip's steps (arrival, sign-off) that the visits area's moves
-            # check, so the contact's record completes it here, with its own timeline line.
-            Visit.objects.filter(pk=visit.pk).update(
-                status=Visit.Status.COMPLETED, completed_at=at, version=F("version") + 1
-            )
-            record_visit_event(
-                visit,
-                "completed",
-                at=at,
-                by=by,
-                text=gettext("Periodic contact recorded."),
-                data={"from": visit.status, "to": Visit.Status.COMPLETED},
-            )
-            visit.status = Visit.Status.COMPLETED
-            visit.completed_at = at
+            # A call has no trip: the contact's record completes it (visits keeps the move table).
+            done = record_remote_contact(visit=visit, by=by, at=at)
+            visit.status, visit.completed_at, visit.version = done.status, done.completed_at, done.version
     return checklist

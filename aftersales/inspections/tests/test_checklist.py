@@ -193,8 +193,9 @@ def test_a_periodic_contact_is_recorded_complete_without_arrival_or_sign_off(cas
         "generated",
         "checklist_saved",
         "checklist_completed",
-        "completed",
+        "status",
     ]
+    assert contact.events.get(kind="status").data == {"from": "planned", "to": "completed"}
 
 
 def test_a_visit_without_plan_starts_its_checklist_from_a_chosen_template(cast):
