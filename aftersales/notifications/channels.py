@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.template.loader import render_to_string
@@ -168,6 +169,14 @@ def build_email(message: OutboxMessage, *, thread: Thread) -> EmailMultiAlternat
         headers=headers,
     )
     email.attach_alternative(html, "text/html")
+    for item in message.attachments or ():
+        # A stored file that is gone can never be sent: the row fails for good, saying which.
+        try:
+            with default_storage.open(item["path"], "rb") as stored:
+                content = stored.read()
+        except (FileNotFoundError, OSError) as missing:
+            raise PermanentDeliveryError(f"attachment missing: {item.get('path')!r}") from missing
+        email.attach(header_text(item.get("name") or "attachment"), content, item.get("type") or None)
     return email
 
 

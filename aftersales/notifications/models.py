@@ -65,6 +65,12 @@ class OutboxMessage(models.Model):
     reference = models.CharField(_("reference"), max_length=40, blank=True, db_index=True)
     message_id = models.CharField(_("Message-ID"), max_length=200, unique=True, default=_message_id)
     in_reply_to = models.CharField(_("In-Reply-To"), max_length=200, blank=True)
+    attachments = models.JSONField(
+        _("attachments"),
+        default=list,
+        blank=True,
+        help_text=_("Stored files sent with an e-mail: [{path, name, type}] in the media storage."),
+    )
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

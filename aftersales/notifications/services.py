@@ -67,6 +67,7 @@ def _outbox_fields(
     language: str = "",
     reference: str = "",
     in_reply_to: str = "",
+    attachments: list[dict] | tuple = (),
     now: datetime | None = None,
 ) -> dict:
     """The columns of one outbox row: the recipient's address and language by default, a
@@ -85,6 +86,10 @@ def _outbox_fields(
         "body": body,
         "reference": reference,
         "in_reply_to": in_reply_to,
+        "attachments": [
+            {"path": str(item["path"]), "name": str(item["name"]), "type": str(item.get("type", ""))}
+            for item in attachments
+        ],
     }
     if channel == OutboxMessage.Channel.DESK:
         fields.update(status=OutboxMessage.Status.SENT, sent_at=now or timezone.now())

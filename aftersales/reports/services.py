@@ -221,11 +221,16 @@ def _notice_text(report: YearEndReport, *, name: str, department: str, link: str
                     "the warranty and contract status of your units."
                 )
                 % {"customer": report.customer.name, "period": report.period_label},
-                _("Download the PDF here: %(link)s") % {"link": link},
+                _("The report is attached as a PDF; it is also archived here: %(link)s") % {"link": link},
                 settings.AFTERSALES["VENDOR_NAME"],
             ]
         )
     return subject, body
+
+
+def _attachment_name(report: YearEndReport) -> str:
+    """``year-end-<customer code>-<start>-<end>.pdf``: ASCII, whatever the customer is called."""
+    return f"year-end-{report.customer.code}-{report.period_start:%Y%m%d}-{report.period_end:%Y%m%d}.pdf"
 
 
 def send_year_end_report(
@@ -233,13 +238,15 @@ def send_year_end_report(
 ) -> YearEndReport:
     """Queue the e-mails of ``report`` (idempotent per report and recipient) and record who was told.
 
-    Contacts marked as report recipients who read the report's language get the portal link;
-    the account manager (unless ``tell_account_manager`` is false: the automatic run tells
-    them of one language's report only) gets the console link.
+    Contacts marked as report recipients who read the report's language get the PDF attached
+    and the portal link (a recipient need not have a portal login); the account manager (unless
+    ``tell_account_manager`` is false: the automatic run tells them of one language's report
+    only) gets the PDF and the console link.
     """
     now = now or timezone.now()
     portal_link = _site_url(reverse("portal:yearend_download", kwargs={"yearend_report_id": report.pk}))
     desk_link = _site_url(reverse("reports:yearend_download", kwargs={"report_id": report.pk}))
+    attachments = [{"path": report.file.name, "name": _attachment_name(report), "type": "application/pdf"}]
     with transaction.atomic():
         report = (
             YearEndReport.objects.select_for_update()
@@ -263,6 +270,7 @@ def send_year_end_report(
                 language=report.language,
                 reference=f"year-end-{report.pk}",
                 dedupe_key=f"year-end:{report.pk}:{contact.email.lower()}",
+                attachments=attachments,
                 now=now,
             )
             seen.add(contact.email)
@@ -288,6 +296,7 @@ def send_year_end_report(
                 language=report.language,
                 reference=f"year-end-{report.pk}",
                 dedupe_key=f"year-end:{report.pk}:{manager.email.lower()}",
+                attachments=attachments,
                 now=now,
             )
             told.append(

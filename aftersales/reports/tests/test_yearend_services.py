@@ -141,3 +141,23 @@ def test_sending_again_by_hand_queues_nothing_twice(year):
 
     assert OutboxMessage.objects.count() == count == 2
     assert len(report.recipients) == 2
+
+
+def test_the_year_end_mail_carries_the_pdf_itself_for_recipients_without_a_portal_login(year):
+    from aftersales.notifications.channels import PermanentDeliveryError, Thread, build_email
+
+    reports = services.run_year_end_reports(now=FIRST_WORKING_DAY_2027)
+    bank_zh = next(r for r in reports if r.customer.code == "bank" and r.language == "zh-hans")
+    row = OutboxMessage.objects.get(kind=services.NOTICE_KIND, address="wang@bank.example")
+
+    email = build_email(row, thread=Thread("", []))
+
+    [(name, content, mimetype)] = email.attachments
+    assert name == "year-end-bank-20260101-20261231.pdf" and mimetype == "application/pdf"
+    bank_zh.file.open("rb")
+    assert content == bank_zh.file.read() and content.startswith(b"%PDF")
+    bank_zh.file.close()
+    # A stored file that is gone fails the row for good instead of sending a mail without it.
+    bank_zh.file.storage.delete(bank_zh.file.name)
+    with pytest.raises(PermanentDeliveryError, match="attachment missing"):
+        build_email(row, thread=Thread("", []))
