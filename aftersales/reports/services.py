@@ -249,7 +249,7 @@ def send_year_end_report(
     attachments = [{"path": report.file.name, "name": _attachment_name(report), "type": "application/pdf"}]
     with transaction.atomic():
         report = (
-            YearEndReport.objects.select_for_update()
+            YearEndReport.objects.select_for_update(of=("self",))
             .select_related("customer__account_manager")
             .get(pk=report.pk)
         )

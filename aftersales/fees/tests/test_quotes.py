@@ -27,7 +27,8 @@ from aftersales.fees.services import (
 )
 from aftersales.fees.tests.conftest import ITEMS, NOW, lines
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def test_a_quote_is_priced_from_the_schedule_in_force(quote, schedule):

@@ -14,7 +14,8 @@ from aftersales.inspections.tests.conftest import local
 from aftersales.notifications.models import OutboxMessage
 from aftersales.visits.models import Visit, VisitKind
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def due_days(visits):

@@ -20,7 +20,8 @@ from aftersales.units.models import Unit
 from aftersales.units.tests.factories import UnitFactory
 from aftersales.visits.models import Visit
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 3, 12, 10, 0, tzinfo=SHANGHAI)
 

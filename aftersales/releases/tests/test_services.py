@@ -14,7 +14,8 @@ from aftersales.releases.models import AnnouncementRecipient, DownloadLog, Insta
 from aftersales.releases.queries import follow_up_table
 from aftersales.releases.tests.factories import BulletinFactory
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 

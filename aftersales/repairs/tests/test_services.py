@@ -17,7 +17,8 @@ from aftersales.repairs.models import Repair, RepairEvent, Status
 from aftersales.repairs.tests.conftest import local, open_fault, ready_to_ship, receive
 from aftersales.units.entitlement import warranty_ends
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 SHIP = services.StepInput(carrier="顺丰", tracking="SF0001")
 

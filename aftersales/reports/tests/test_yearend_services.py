@@ -16,7 +16,8 @@ from aftersales.reports import services
 from aftersales.reports.models import YearEndReport
 from aftersales.reports.tests.yearend_fixture import build_year
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 SH = ZoneInfo("Asia/Shanghai")
 START, END = date(2026, 1, 1), date(2026, 12, 31)

@@ -24,7 +24,8 @@ from aftersales.spares.tests.conftest import T0, open_fault
 from aftersales.tickets import services as ticket_services
 from aftersales.tickets.models import Entitlement, Severity, Status, Ticket, TicketEvent
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def lend(ticket, unit, by, *, at=None, back=date(2026, 3, 16), **extra):

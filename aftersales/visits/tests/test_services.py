@@ -20,7 +20,8 @@ from aftersales.visits import queries, services
 from aftersales.visits.models import ReportPart, TravelZone, Visit, VisitEngineer
 from aftersales.visits.tests.conftest import SIGNATURE, T0, dispatch, open_fault
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL (make test-postgres): these services take row locks.
+pytestmark = [pytest.mark.django_db, pytest.mark.smoke]
 
 
 def sent_code(contact) -> str:
