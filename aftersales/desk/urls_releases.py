@@ -9,6 +9,9 @@ urlpatterns = [
     path("releases/new/", views.release_new, name="release_new"),
     path("releases/<int:release_id>/", views.release_detail, name="release_detail"),
     path("releases/<int:release_id>/packages/", views.release_add_package, name="release_add_package"),
+    path(
+        "releases/<int:release_id>/documentation/", views.release_documentation, name="release_documentation"
+    ),
     path("releases/<int:release_id>/publish/", views.release_publish, name="release_publish"),
     path("releases/<int:release_id>/announce/", views.release_announce, name="release_announce"),
     path("releases/<int:release_id>/install/", views.release_install, name="release_install"),

@@ -12,6 +12,11 @@ urlpatterns = [
     path("downloads/", views.downloads, name="downloads"),
     path("downloads/<str:serial>/<int:package_id>/", views.package_download, name="download_package"),
     path(
+        "downloads/<str:serial>/<int:package_id>/documentation/",
+        views.package_documentation,
+        name="download_documentation",
+    ),
+    path(
         "downloads/<str:serial>/<int:package_id>/installed/",
         views.package_installed,
         name="download_installed",

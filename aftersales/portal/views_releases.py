@@ -9,7 +9,7 @@ then streamed. The customer may record that they installed a release.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -55,6 +55,22 @@ def package_download(request: HttpRequest, serial: str, package_id: int) -> Http
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = package.sha256
+    return response
+
+
+@customer_view("GET")
+def package_documentation(request: HttpRequest, serial: str, package_id: int) -> HttpResponse:
+    """The documentation of a release whose package the unit is offered (404 otherwise, or none)."""
+    _unit, package = queries.get_portal_offered_package(request.user, serial, package_id, on=_today())
+    release = package.release
+    if not release.documentation:
+        raise Http404(gettext("This release has no documentation."))
+    response = FileResponse(
+        release.documentation.open("rb"),
+        as_attachment=True,
+        filename=release.documentation_name or release.documentation.name.rsplit("/", 1)[-1],
+    )
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

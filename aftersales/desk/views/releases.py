@@ -9,7 +9,7 @@ service names.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -226,6 +226,19 @@ def release_package_download(request: HttpRequest, package_id: int) -> HttpRespo
     response["Cache-Control"] = "private, no-store"
     response["X-Checksum-SHA256"] = package.sha256
     return response
+
+
+@require_GET
+@staff_required
+def release_documentation(request: HttpRequest, release_id: int) -> HttpResponse:
+    release = queries.get_release(release_id)
+    if not release.documentation:
+        raise Http404(gettext("This release has no documentation."))
+    return FileResponse(
+        release.documentation.open("rb"),
+        as_attachment=True,
+        filename=release.documentation_name or release.documentation.name.rsplit("/", 1)[-1],
+    )
 
 
 @require_http_methods(["GET", "POST"])

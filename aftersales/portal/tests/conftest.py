@@ -81,6 +81,7 @@ def entitled_package(unit):
         units=[unit],
     )
     release = ReleaseFactory(product_model=unit.product_model, version="99.0", applies_to="")
+    release.documentation.save(f"manual-{unit.serial}.pdf", ContentFile(b"%PDF-1.7\n"), save=True)
     return ReleasePackageFactory(release=release, original_name=f"fw-{unit.serial}.bin")
 
 

@@ -131,3 +131,25 @@ def test_staff_are_sent_to_the_desk(rel, client):
     client.force_login(rel.rnd)
 
     assert client.get("/portal/downloads/").status_code == 302
+
+
+def test_the_documentation_of_an_offered_release_downloads_and_is_a_404_otherwise(rel, client):
+    from django.core.files.base import ContentFile
+
+    release = rel.base.release
+    release.documentation.save("manual.pdf", ContentFile(b"%PDF-1.7 manual"), save=False)
+    release.documentation_name = "SJJ1805 3.3.0 升级手册.pdf"
+    release.save()
+    client.force_login(rel.customer1)
+
+    page = client.get("/portal/downloads/").content.decode()
+    url = f"/portal/downloads/{rel.unit1.serial}/{rel.base.pk}/documentation/"
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.7 manual"
+    assert client.get(f"/portal/downloads/{rel.unit2.serial}/{rel.base.pk}/documentation/").status_code == 404
+    assert client.get(f"/portal/downloads/{rel.unit1.serial}/{rel.ha.pk}/documentation/").status_code == 404
+
+    client.force_login(rel.engineer)
+    staff = client.get(f"/desk/releases/{release.pk}/documentation/")
+    assert staff.status_code == 200 and b"".join(staff.streaming_content) == b"%PDF-1.7 manual"
