@@ -397,10 +397,11 @@ def test_a_batch_of_due_clocks_costs_a_fixed_number_of_queries(customer, cast):
             services.sweep(now=T0 + timedelta(days=first_id, minutes=21))
         return sum("SAVEPOINT" not in q["sql"] for q in captured.captured_queries)
 
-    # SQLite splits a bulk UPDATE by its parameter limit, hence a bound rather than equality.
+    # SQLite splits a bulk UPDATE or INSERT by its parameter limit (999): 80 outbox rows go in two
+    # INSERTs, one more than PostgreSQL needs — hence bounds rather than equality.
     few, many = due_batch_queries(5, 1000), due_batch_queries(40, 2000)
     assert many <= few + 3
-    assert many <= 12
+    assert many <= 13
 
 
 def test_notices_are_written_in_the_recipients_language(customer, cast):
