@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OnCallShift, ServiceCentre, User
-from aftersales.accounts.roles import STAFF_ROLES, Capability, Role, capabilities_of
+from aftersales.accounts.roles import STAFF_ROLES, Capability, capabilities_of
 from aftersales.commitments.models import Clock, CommitmentRule, Milestone, Outcome
 from aftersales.core.business_time import add_minutes, local_zone
 from aftersales.customers.models import Contact, Customer, normalise_phone
@@ -758,11 +758,6 @@ def ticket_workers() -> QuerySet[User]:
         .select_related("centre")
         .order_by("role", "first_name", "username")
     )
-
-
-def on_site_engineers() -> QuerySet[User]:
-    """Engineers who can go on site: centre engineers and leads, R&D, managers."""
-    return ticket_workers().filter(role__in=(Role.ENGINEER, Role.LEAD, Role.RND, Role.MANAGER))
 
 
 # --- the inbox -----------------------------------------------------------------------------------

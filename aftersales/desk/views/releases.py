@@ -156,15 +156,10 @@ def release_publish(request: HttpRequest, release_id: int) -> HttpResponse:
     return redirect("desk:release_detail", release_id=release.pk)
 
 
-@require_http_methods(["GET", "POST"])
-@staff_required
-def release_announce(request: HttpRequest, release_id: int) -> HttpResponse:
-    """GET previews the recipients; POST sends."""
-    if request.method == "GET":
-        return _release_page(request, release_id, preview=True)
-    release = queries.get_release(release_id)
+def _announce(request: HttpRequest, **subject) -> None:
+    """Send the announcement of a release or a bulletin; the outcome is a message on the next page."""
     try:
-        announcement = services.announce(by=request.user, release=release)
+        announcement = services.announce(by=request.user, **subject)
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -172,6 +167,16 @@ def release_announce(request: HttpRequest, release_id: int) -> HttpResponse:
             request,
             gettext("Announced to %(count)s recipients.") % {"count": announcement.recipients.count()},
         )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def release_announce(request: HttpRequest, release_id: int) -> HttpResponse:
+    """GET previews the recipients; POST sends."""
+    if request.method == "GET":
+        return _release_page(request, release_id, preview=True)
+    release = queries.get_release(release_id)
+    _announce(request, release=release)
     return redirect("desk:release_detail", release_id=release.pk)
 
 
@@ -294,15 +299,7 @@ def bulletin_announce(request: HttpRequest, bulletin_id: int) -> HttpResponse:
     if request.method == "GET":
         return _bulletin_page(request, bulletin_id, preview=True)
     bulletin = queries.get_bulletin(bulletin_id)
-    try:
-        announcement = services.announce(by=request.user, bulletin=bulletin)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            gettext("Announced to %(count)s recipients.") % {"count": announcement.recipients.count()},
-        )
+    _announce(request, bulletin=bulletin)
     return redirect("desk:release_bulletin", bulletin_id=bulletin.pk)
 
 
